@@ -1,0 +1,68 @@
+package dev.spro.runners;
+
+import dev.spro.runners.cli.CheckCommand;
+import dev.spro.runners.cli.ClusterCommand;
+import dev.spro.runners.cli.DataCommand;
+import dev.spro.runners.cli.EvalCommand;
+import dev.spro.runners.cli.ReportCommand;
+import dev.spro.runners.cli.ResumeCommand;
+import dev.spro.runners.cli.SampleCommand;
+import dev.spro.runners.cli.ScoreCommand;
+import dev.spro.runners.cli.SftCommand;
+import dev.spro.runners.cli.TrainCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code spro}: RL post-training of language models with SPRO, as Beam pipelines on Flink. */
+@Command(
+    name = "spro",
+    mixinStandardHelpOptions = true,
+    versionProvider = SproCli.Version.class,
+    description = {
+      "Post-trains language models with reinforcement learning from verifiable rewards,",
+      "using SPRO (Self-Guided Process Reward Optimization); GRPO and PRIME as baselines.",
+      "Each RL iteration is an Apache Beam pipeline run on Flink."
+    },
+    subcommands = {
+      TrainCommand.class,
+      ResumeCommand.class,
+      SftCommand.class,
+      EvalCommand.class,
+      SampleCommand.class,
+      ScoreCommand.class,
+      ReportCommand.class,
+      DataCommand.class,
+      ClusterCommand.class,
+      CheckCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class SproCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Exit code of a subcommand that is declared but not built yet. */
+  public static final int EXIT_NOT_IMPLEMENTED = 3;
+
+  @Override
+  public void run() {
+    // `spro` alone: show what there is to do rather than doing nothing silently.
+    spec.commandLine().usage(System.err);
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new SproCli()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The version from the jar's manifest (set by Maven), or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SproCli.class.getPackage().getImplementationVersion();
+      return new String[] {"spro " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.spro.runners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** The command-line surface: every product subcommand is declared and has help. */
+class SproCliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cli = SproCli.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void topLevelHelpListsEverySubcommand() {
+    Run r = run("--help");
+    assertEquals(0, r.code());
+    for (String sub : List.of("train", "resume", "sft", "eval", "sample", "score", "report", "data", "cluster", "check")) {
+      assertTrue(r.out().contains("  " + sub), sub + " missing from:\n" + r.out());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "resume", "sft", "eval", "sample", "score", "report", "data", "data gsm8k",
+      "cluster", "cluster start", "cluster status", "cluster stop", "check"})
+  void everySubcommandHasHelp(String sub) {
+    String[] args = (sub + " --help").split(" ");
+    Run r = run(args);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("Usage: spro " + sub), r.out());
+  }
+
+  @Test
+  void unimplementedCommandsFailLoudly() {
+    Run r = run("train", "--iterations", "3");
+    assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, r.code());
+    Run cluster = run("cluster", "status");
+    assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, cluster.code());
+  }
+
+  @Test
+  void trainDeclaresTheContractedOptions() {
+    Run r = run("train", "--help");
+    for (String opt : List.of("--config", "--run-dir", "--iterations", "--seed", "--algo", "--fail-at", "--flink-master")) {
+      assertTrue(r.out().contains(opt), opt + " missing");
+    }
+  }
+
+  @Test
+  void badOptionIsAUsageError() {
+    Run r = run("train", "--no-such-option");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--no-such-option"), r.err());
+  }
+}
