@@ -1,0 +1,24 @@
+package dev.spro.transforms.algo;
+
+/**
+ * Turns one prompt's group of responses into per-token advantages.
+ *
+ * <p>The result has one row per response, as long as the input row; entries past a response's
+ * length are 0. Implementations are stateless and pure.
+ */
+public interface AdvantageEstimator {
+
+  /** The registry name ({@code spro}, {@code grpo}, ...). */
+  String name();
+
+  /** Per-token advantages of every response in {@code group}. */
+  double[][] advantages(ResponseGroup group, AdvantageConfig config);
+
+  /**
+   * Whether the advantages of all groups of a batch are whitened together after {@link
+   * #advantages} (PRIME); see {@link Whitening}.
+   */
+  default boolean whitensBatch() {
+    return false;
+  }
+}
