@@ -2,6 +2,7 @@ package dev.spro.transforms.loss;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Locale;
+import dev.spro.models.nn.Scalars;
 
 /**
  * Per-token estimators of KL(pi || pi_ref) from sampled tokens, with {@code d = log pi - log

@@ -2,6 +2,7 @@ package dev.spro.transforms.loss;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Locale;
+import dev.spro.models.nn.Scalars;
 
 /**
  * How per-token losses become one number (verl's {@code loss_agg_mode}), over valid tokens only:

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import dev.spro.transforms.metrics.MetricNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.spro.models.nn.Scalars;
 
 /**
  * The policy loss of SPRO, GRPO and PRIME: PPO's clipped surrogate with dual clip, plus optional

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.spro.transforms.metrics.MetricNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.spro.models.nn.Scalars;
 
 /**
  * PRIME's implicit process reward model is trained online with a cross-entropy loss on outcome

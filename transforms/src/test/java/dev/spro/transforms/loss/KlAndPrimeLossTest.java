@@ -12,6 +12,7 @@ import dev.spro.models.engine.DjlRuntime;
 import dev.spro.transforms.metrics.MetricNames;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.spro.models.nn.Scalars;
 
 /** KL estimators (tensor and plain-Java forms agree) and PRIME's implicit-PRM cross-entropy. */
 class KlAndPrimeLossTest {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.spro.models.nn.Scalars;
 
 /**
  * The PPO surrogate against hand-computed values: five valid tokens chosen so that every case

@@ -1,4 +1,4 @@
-package dev.spro.transforms.loss;
+package dev.spro.models.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;

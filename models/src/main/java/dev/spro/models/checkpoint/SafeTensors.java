@@ -1,0 +1,270 @@
+package dev.spro.models.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format: an 8-byte little-endian header length, a JSON header mapping each
+ * tensor name to {@code {dtype, shape, data_offsets}} (plus optional {@code __metadata__}), then
+ * the raw little-endian data.
+ *
+ * <p>{@link #read} maps the file and checks every claim of the header against the file before it
+ * reads a value: a truncated file, a header that is not JSON, offsets outside the data, a shape
+ * that disagrees with its byte span, overlapping tensors — each fails with the file and tensor
+ * named. {@link #write} is deterministic (tensors sorted by name) and atomic (a temporary file
+ * renamed into place).
+ */
+public final class SafeTensors {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MAX_HEADER = 100L << 20;
+
+  private SafeTensors() {}
+
+  /** The element types we read and write. */
+  public enum DType {
+    F32(4),
+    BF16(2),
+    F16(2);
+
+    final int bytes;
+
+    DType(int bytes) {
+      this.bytes = bytes;
+    }
+  }
+
+  /** A tensor with its values widened to fp32 and the dtype it is stored in. */
+  public record Tensor(String name, DType dtype, long[] shape, float[] values) {
+    public Tensor {
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      if (n != values.length) {
+        throw new IllegalArgumentException("tensor " + name + ": shape " + Arrays.toString(shape)
+            + " holds " + n + " values, got " + values.length);
+      }
+    }
+
+    public long elementCount() {
+      return values.length;
+    }
+  }
+
+  /** A file's tensors (by name, in file order) and its metadata. */
+  public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+  /** Reads and validates {@code file}. */
+  public static Contents read(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < 8) {
+        throw bad(file, "file is truncated (" + size + " bytes; no header length)");
+      }
+      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(lenBuf, 0);
+      long headerLen = lenBuf.flip().getLong();
+      if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
+        throw bad(file, "header length " + headerLen + " does not fit a file of " + size + " bytes");
+      }
+      ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+      ch.read(headerBuf, 8);
+      JsonNode header;
+      try {
+        header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw bad(file, "header is not valid JSON: " + e.getMessage());
+      }
+      if (header == null || !header.isObject()) {
+        throw bad(file, "header is not a JSON object");
+      }
+      long dataStart = 8 + headerLen;
+      long dataSize = size - dataStart;
+      Map<String, String> metadata = new LinkedHashMap<>();
+      List<long[]> spans = new ArrayList<>();
+      List<Object[]> entries = new ArrayList<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getKey().equals("__metadata__")) {
+          e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+          continue;
+        }
+        String name = e.getKey();
+        JsonNode spec = e.getValue();
+        DType dtype = dtype(file, name, spec.get("dtype"));
+        long[] shape = shape(file, name, spec.get("shape"));
+        JsonNode off = spec.get("data_offsets");
+        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
+          throw bad(file, "tensor " + name + ": data_offsets must be [begin, end]");
+        }
+        long begin = off.get(0).asLong();
+        long end = off.get(1).asLong();
+        if (begin < 0 || end < begin || end > dataSize) {
+          throw bad(file, "tensor " + name + ": data_offsets [" + begin + ", " + end + "] outside the "
+              + dataSize + " data bytes (file truncated, or header lies)");
+        }
+        long count = 1;
+        for (long d : shape) {
+          count = Math.multiplyExact(count, d);
+        }
+        if (count * dtype.bytes != end - begin) {
+          throw bad(file, "tensor " + name + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs "
+              + count * dtype.bytes + " bytes but data_offsets span " + (end - begin));
+        }
+        if (count > Integer.MAX_VALUE) {
+          throw bad(file, "tensor " + name + " has " + count + " elements, more than one Java array holds");
+        }
+        spans.add(new long[] {begin, end});
+        entries.add(new Object[] {name, dtype, shape, begin, (int) count});
+      }
+      spans.sort(Comparator.comparingLong(s -> s[0]));
+      for (int i = 1; i < spans.size(); i++) {
+        if (spans.get(i)[0] < spans.get(i - 1)[1]) {
+          throw bad(file, "tensors overlap at data offset " + spans.get(i)[0]);
+        }
+      }
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (Object[] e : entries) {
+        String name = (String) e[0];
+        DType dtype = (DType) e[1];
+        long begin = (long) e[3];
+        int count = (int) e[4];
+        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, (long) count * dtype.bytes);
+        map.order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[count];
+        switch (dtype) {
+          case F32 -> map.asFloatBuffer().get(values);
+          case BF16 -> {
+            for (int i = 0; i < count; i++) {
+              values[i] = HalfFloats.bf16ToFloat(map.getShort(i * 2));
+            }
+          }
+          case F16 -> {
+            for (int i = 0; i < count; i++) {
+              values[i] = HalfFloats.f16ToFloat(map.getShort(i * 2));
+            }
+          }
+        }
+        tensors.put(name, new Tensor(name, dtype, (long[]) e[2], values));
+      }
+      return new Contents(tensors, metadata);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code tensors} (sorted by name) with {@code metadata}, atomically. */
+  public static void write(Path file, Collection<Tensor> tensors, Map<String, String> metadata) {
+    List<Tensor> sorted = new ArrayList<>(tensors);
+    sorted.sort(Comparator.comparing(Tensor::name));
+    ObjectNode header = JSON.createObjectNode();
+    if (metadata != null && !metadata.isEmpty()) {
+      ObjectNode meta = header.putObject("__metadata__");
+      metadata.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(m -> meta.put(m.getKey(), m.getValue()));
+    }
+    long offset = 0;
+    for (Tensor t : sorted) {
+      ObjectNode spec = header.putObject(t.name());
+      spec.put("dtype", t.dtype().name());
+      var shape = spec.putArray("shape");
+      for (long d : t.shape()) {
+        shape.add(d);
+      }
+      long bytes = t.elementCount() * t.dtype().bytes;
+      spec.putArray("data_offsets").add(offset).add(offset + bytes);
+      offset += bytes;
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(header);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, padded with spaces
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+      out.write(len.array());
+      out.write(json);
+      for (int i = json.length; i < padded; i++) {
+        out.write(' ');
+      }
+      for (Tensor t : sorted) {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, t.elementCount() * t.dtype().bytes))
+            .order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : t.values()) {
+          if (buf.remaining() < t.dtype().bytes) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+          }
+          switch (t.dtype()) {
+            case F32 -> buf.putFloat(v);
+            case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
+            case F16 -> buf.putShort(HalfFloats.floatToF16(v));
+          }
+        }
+        out.write(buf.array(), 0, buf.position());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write safetensors file " + file + ": " + e.getMessage(), e);
+    }
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot commit safetensors file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static DType dtype(Path file, String name, JsonNode v) {
+    if (v == null || !v.isTextual()) {
+      throw bad(file, "tensor " + name + ": missing dtype");
+    }
+    try {
+      return DType.valueOf(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw bad(file, "tensor " + name + ": dtype " + v.asText() + " is not supported (F32, BF16, F16)");
+    }
+  }
+
+  private static long[] shape(Path file, String name, JsonNode v) {
+    if (v == null || !v.isArray()) {
+      throw bad(file, "tensor " + name + ": missing shape");
+    }
+    long[] shape = new long[v.size()];
+    for (int i = 0; i < shape.length; i++) {
+      if (!v.get(i).canConvertToLong() || v.get(i).asLong() < 0) {
+        throw bad(file, "tensor " + name + ": bad shape " + v);
+      }
+      shape[i] = v.get(i).asLong();
+    }
+    return shape;
+  }
+
+  private static IllegalArgumentException bad(Path file, String message) {
+    return new IllegalArgumentException("safetensors file " + file + ": " + message);
+  }
+}

@@ -1,0 +1,2 @@
+/** Model hyper-parameters, read from and written to a Hugging Face {@code config.json}. */
+package dev.spro.models.config;

@@ -1,0 +1,83 @@
+package dev.spro.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * Per-token log-probabilities and entropies of given responses under a model: one full forward
+ * over {@code [prompt | response]}, untempered. With a gradient collector open the log-probs are
+ * part of the graph (the gradient step); without, they are plain numbers (scoring stages).
+ */
+public final class Scorer {
+  private Scorer() {}
+
+  /**
+   * Tensors {@code [B, responseWidth]}: log pi(y_t | prefix), entropy of pi at each step, and the
+   * 0/1 mask of real response tokens.
+   */
+  public record TokenScores(NDArray logProbs, NDArray entropy, NDArray mask) {}
+
+  /** Scores in {@code m} (every temporary lands there too; close it when done). */
+  public static TokenScores score(Transformer model, NDManager m, List<int[]> prompts, List<int[]> responses, int pad) {
+    for (int i = 0; i < responses.size(); i++) {
+      if (responses.get(i).length == 0) {
+        throw new IllegalArgumentException("response " + i + " is empty: there is nothing to score");
+      }
+    }
+    Layout layout = Layout.of(prompts, responses, pad);
+    int b = prompts.size();
+    int pw = layout.promptWidth();
+    int rw = layout.responseWidth();
+    NDArray hidden = model.hiddenStates(m, layout.tokens(), layout.positions(), layout.valid(), null);
+    // The token at column pw + j is predicted by the hidden state at column pw + j - 1.
+    NDArray predicting = hidden.get(":, " + (pw - 1) + ":" + (pw - 1 + rw));
+    NDArray logp = model.logits(predicting).logSoftmax(-1);
+    long[] targets = new long[b * rw];
+    float[] mask = new float[b * rw];
+    for (int i = 0; i < b; i++) {
+      int[] r = responses.get(i);
+      for (int j = 0; j < r.length; j++) {
+        targets[i * rw + j] = r[j];
+        mask[i * rw + j] = 1f;
+      }
+    }
+    NDArray index = m.create(targets, new Shape(b, rw, 1));
+    NDArray tokenLogp = logp.gather(index, 2).reshape(b, rw);
+    NDArray entropy = logp.exp().mul(logp).sum(new int[] {2}).neg();
+    NDArray maskArray = m.create(mask, new Shape(b, rw));
+    if (model.dataType() != DataType.FLOAT32) {
+      maskArray = maskArray.toType(model.dataType(), false);
+    }
+    NDArray zero = Scalars.of(tokenLogp, 0);
+    // Padding positions hold the log-prob of token 0 at some column: zero them for clarity.
+    return new TokenScores(
+        ai.djl.ndarray.NDArrays.where(maskArray.gt(zero), tokenLogp, zero),
+        ai.djl.ndarray.NDArrays.where(maskArray.gt(zero), entropy, zero),
+        maskArray);
+  }
+
+  /** Plain arrays, no gradient: {@code [0]} log-probs and {@code [1]} entropies, each response its own length. */
+  public static float[][][] scoreToArrays(Transformer model, NDManager parent, List<int[]> prompts, List<int[]> responses,
+      int pad) {
+    boolean wasGrad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    try (NDManager m = parent.newSubManager()) {
+      TokenScores s = score(model, m, prompts, responses, pad);
+      int rw = (int) s.logProbs().getShape().get(1);
+      float[] lp = s.logProbs().toType(DataType.FLOAT32, false).toFloatArray();
+      float[] ent = s.entropy().toType(DataType.FLOAT32, false).toFloatArray();
+      float[][][] out = new float[2][responses.size()][];
+      for (int i = 0; i < responses.size(); i++) {
+        int n = responses.get(i).length;
+        out[0][i] = java.util.Arrays.copyOfRange(lp, i * rw, i * rw + n);
+        out[1][i] = java.util.Arrays.copyOfRange(ent, i * rw, i * rw + n);
+      }
+      return out;
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(wasGrad);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.spro.models.sampling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.spro.models.nn.KvCache;
+import dev.spro.models.nn.Layout;
+import dev.spro.models.nn.Transformer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Batched sampling with a key/value cache: one forward over the left-padded prompts (prefill),
+ * then one token per step for every unfinished sequence. Gradient recording is off on the
+ * calling thread for the duration (torch's grad mode is per thread and on in new threads).
+ */
+public final class Generator {
+  private Generator() {}
+
+  /**
+   * Samples one response per prompt; sequence {@code i} draws from a generator seeded with
+   * {@code seeds[i]}.
+   */
+  public static List<Generation> generate(Transformer model, NDManager parent, List<int[]> prompts, long[] seeds,
+      SamplingParams params, int pad) {
+    if (prompts.size() != seeds.length) {
+      throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
+    }
+    int b = prompts.size();
+    int maxContext = model.config().maxPositionEmbeddings();
+    for (int i = 0; i < b; i++) {
+      if (prompts.get(i).length + params.maxNewTokens() > maxContext) {
+        throw new IllegalArgumentException("prompt " + i + " has " + prompts.get(i).length + " tokens; with "
+            + params.maxNewTokens() + " new tokens it exceeds the model's context of " + maxContext);
+      }
+    }
+    boolean wasGrad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager m = parent.newSubManager(); KvCache cache = new KvCache(m, model.config().numHiddenLayers())) {
+      Layout layout = Layout.of(prompts, null, pad);
+      SplittableRandom[] rngs = new SplittableRandom[b];
+      List<List<Integer>> tokens = new ArrayList<>();
+      List<List<Float>> logProbs = new ArrayList<>();
+      boolean[] done = new boolean[b];
+      boolean[] stopped = new boolean[b];
+      int[] nextPosition = new int[b];
+      for (int i = 0; i < b; i++) {
+        rngs[i] = new SplittableRandom(seeds[i]);
+        tokens.add(new ArrayList<>());
+        logProbs.add(new ArrayList<>());
+        nextPosition[i] = prompts.get(i).length;
+      }
+      float[][] last = lastLogits(model, m, layout.tokens(), layout.positions(), layout.valid(), cache);
+      float[] lp = new float[1];
+      for (int step = 0; step < params.maxNewTokens(); step++) {
+        int[][] next = new int[b][1];
+        int[][] pos = new int[b][1];
+        int remaining = 0;
+        for (int i = 0; i < b; i++) {
+          if (!done[i]) {
+            int token = TokenSampler.sample(last[i], params, rngs[i], lp);
+            tokens.get(i).add(token);
+            logProbs.get(i).add(lp[0]);
+            if (params.stopTokens().contains(token)) {
+              done[i] = true;
+              stopped[i] = true;
+            }
+            next[i][0] = token;
+          } else {
+            next[i][0] = pad;
+          }
+          pos[i][0] = nextPosition[i]++;
+          if (!done[i]) {
+            remaining++;
+          }
+        }
+        if (remaining == 0 || step == params.maxNewTokens() - 1) {
+          break;
+        }
+        // Finished rows keep stepping (batch shapes stay fixed) but their new column is padding.
+        boolean[][] valid = new boolean[b][];
+        for (int i = 0; i < b; i++) {
+          boolean[] row = Arrays.copyOf(layout.valid()[i], layout.valid()[i].length + step + 1);
+          for (int s = 0; s <= step; s++) {
+            row[layout.valid()[i].length + s] = s < tokens.get(i).size();
+          }
+          valid[i] = row;
+        }
+        last = lastLogits(model, m, next, pos, valid, cache);
+      }
+      List<Generation> out = new ArrayList<>(b);
+      for (int i = 0; i < b; i++) {
+        int[] t = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
+        float[] l = new float[t.length];
+        for (int j = 0; j < l.length; j++) {
+          l[j] = logProbs.get(i).get(j);
+        }
+        out.add(new Generation(t, l, stopped[i]));
+      }
+      return out;
+    } finally {
+      JniUtils.setGradMode(wasGrad);
+    }
+  }
+
+  /** One forward step; returns the last column's logits per row as Java arrays. */
+  private static float[][] lastLogits(Transformer model, NDManager m, int[][] tokens, int[][] positions,
+      boolean[][] valid, KvCache cache) {
+    try (NDManager step = m.newSubManager()) {
+      NDArray hidden = model.hiddenStates(step, tokens, positions, valid, cache);
+      long t = hidden.getShape().get(1);
+      NDArray logits = model.logits(hidden.get(":, " + (t - 1))).toType(DataType.FLOAT32, false);
+      int b = tokens.length;
+      int v = (int) logits.getShape().get(1);
+      float[] flat = logits.toFloatArray();
+      float[][] out = new float[b][];
+      for (int i = 0; i < b; i++) {
+        out[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.spro.models.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.spro.models.nn.Scalars;
+import java.util.Map;
+
+/**
+ * Gradients of a model's parameters. The engine accumulates gradients across backward calls
+ * (that is how micro-batches add up) and never zeroes them by itself: call {@link #zero} after
+ * each optimizer step.
+ */
+public final class Gradients {
+  private Gradients() {}
+
+  /** Sets every parameter's gradient to zero. */
+  public static void zero(Map<String, NDArray> params) {
+    for (NDArray p : params.values()) {
+      if (p.hasGradient()) {
+        JniUtils.zeroGrad((PtNDArray) p);
+      }
+    }
+  }
+
+  /** The L2 norm of all gradients together, in double. */
+  public static double globalNorm(Map<String, NDArray> params, NDManager scratch) {
+    double sumSquares = 0;
+    try (NDManager m = scratch.newSubManager()) {
+      for (NDArray p : params.values()) {
+        NDArray g = p.getGradient();
+        g.attach(m);
+        sumSquares += Scalars.value(g.square().sum());
+      }
+    }
+    return Math.sqrt(sumSquares);
+  }
+
+  /**
+   * Scales all gradients so their global norm is at most {@code maxNorm} (PyTorch's
+   * clip_grad_norm_: factor {@code maxNorm / (norm + 1e-6)} when the norm exceeds it). Returns the
+   * norm before clipping; a non-finite norm is an error, not a silent NaN step.
+   */
+  public static double clipGlobalNorm(Map<String, NDArray> params, double maxNorm, NDManager scratch) {
+    double norm = globalNorm(params, scratch);
+    if (!Double.isFinite(norm)) {
+      throw new IllegalStateException("gradient norm is " + norm + ": refusing to take an optimizer step");
+    }
+    if (maxNorm > 0 && norm > maxNorm) {
+      boolean wasGrad = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try (NDManager m = scratch.newSubManager()) {
+        for (NDArray p : params.values()) {
+          NDArray g = p.getGradient();
+          g.attach(m);
+          g.muli(Scalars.of(g, maxNorm / (norm + 1e-6)));
+        }
+      } finally {
+        JniUtils.setGradMode(wasGrad);
+      }
+    }
+    return norm;
+  }
+}
