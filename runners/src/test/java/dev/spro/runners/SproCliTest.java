@@ -49,6 +49,7 @@ class SproCliTest {
     Run r = run("train", "--iterations", "3");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, r.code());
     Run cluster = run("cluster", "status");
+    assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, run("data").code(), "data alone names its subcommands");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, cluster.code());
   }
 
