@@ -108,7 +108,9 @@ class RecordRoundTripTest {
         Arguments.of(ScoredRollout.getClassSchema(), List.of(scored, scoredPrime)),
         Arguments.of(TrainingExample.getClassSchema(), List.of(example)),
         Arguments.of(IterationMetrics.getClassSchema(), List.of(metrics)),
-        Arguments.of(CheckpointManifest.getClassSchema(), List.of(manifest)));
+        Arguments.of(CheckpointManifest.getClassSchema(), List.of(manifest)),
+        Arguments.of(RejectedRow.getClassSchema(),
+            List.of(new RejectedRow("data/train.jsonl", 17L, "reward_model.ground_truth", "is empty"))));
   }
 
   @ParameterizedTest(name = "{0}")

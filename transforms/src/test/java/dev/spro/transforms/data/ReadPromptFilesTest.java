@@ -47,4 +47,25 @@ class ReadPromptFilesTest {
         });
     p.run().waitUntilFinish();
   }
+
+  /** Beam's own ParquetIO reads the verl files we write, into the same prompts. */
+  @Test
+  void beamParquetIoReadsOurVerlFiles() {
+    List<Prompt> test = Gsm8k.convert(SharedData.gsm8k("test.jsonl"), "test").prompts().subList(0, 50);
+    Path file = dir.resolve("verl.parquet");
+    PromptWriter.writeParquet(file, test);
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    var truths = p.apply(org.apache.beam.sdk.io.parquet.ParquetIO
+            .parseGenericRecords((org.apache.avro.generic.GenericRecord r) -> {
+              try {
+                return VerlRow.toPrompt(r, "id", "parquetio").getGroundTruth();
+              } catch (VerlRow.BadRow e) {
+                throw new IllegalStateException(e);
+              }
+            })
+            .withCoder(org.apache.beam.sdk.coders.StringUtf8Coder.of())
+            .from(file.toString()));
+    PAssert.that(truths).containsInAnyOrder(test.stream().map(Prompt::getGroundTruth).toList());
+    p.run().waitUntilFinish();
+  }
 }

@@ -32,10 +32,27 @@ class Gsm8kVerifierTest {
   }
 
   @Test
+  void registryNamesSourcesPrefixesCustomClassesAndFailsClearly() {
+    VerifierRegistry r = VerifierRegistry.standard(false);
+    assertEquals(Gsm8kVerifier.class, r.get("gsm8k").getClass());
+    assertEquals(MathVerifier.class, r.get("numina_olympiads").getClass());
+    assertEquals(MathVerifier.class, r.get("HuggingFaceH4/MATH-500").getClass());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> r.get("my_source"));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'my_source'") && e.getMessage().contains("openai/gsm8k"),
+        e.getMessage());
+    r.registerClass("my_source", ExactMatchVerifier.class.getName());
+    assertEquals(1.0, r.get("my_source").verify("Yes", "yes").score());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> r.registerClass("x", "java.lang.String"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> r.registerClass("x", "no.such.Class"));
+    assertEquals(ExactMatchVerifier.class, VerifierRegistry.standard(true).get("my_source").getClass());
+  }
+
+  @Test
   void strictAndFlexibleByHand() {
     assertEquals(1.0, STRICT.verify("so 3+4=7 #### 7", "7").score());
     assertEquals(1.0, STRICT.verify("#### 1,234", "1234").score());
-    assertEquals(1.0, STRICT.verify("#### 5 then #### $12", "12").score() * 0 + STRICT.verify("#### 5 then #### 12", "12").score());
+    assertEquals(1.0, STRICT.verify("#### 5 then #### 12", "12").score(), "the last one counts");
     assertEquals(0.0, STRICT.verify("The answer is 7.", "7").score(), "strict needs ####");
     assertNull(STRICT.verify("The answer is 7.", "7").extracted());
     assertEquals(1.0, Gsm8kVerifier.flexible().verify("The answer is 7.", "7").score());
