@@ -57,6 +57,14 @@ public final class AdamW implements AutoCloseable {
 
   /** Updates every parameter from its gradient with learning rate {@code lr}. */
   public void update(Map<String, NDArray> params, double lr) {
+    update(params, null, lr);
+  }
+
+  /**
+   * Updates every parameter from {@code grads} (by parameter name; null: each parameter's own
+   * gradient) with learning rate {@code lr}.
+   */
+  public void update(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
     boolean wasGrad = JniUtils.isGradMode();
     JniUtils.setGradMode(false); // in-place updates of leaves must not be recorded
     try (NDManager m = manager.newSubManager()) {
@@ -65,8 +73,16 @@ public final class AdamW implements AutoCloseable {
       double bc2Sqrt = Math.sqrt(1 - Math.pow(hyper.beta2(), step));
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         NDArray p = e.getValue();
-        NDArray g = p.getGradient();
-        g.attach(m);
+        NDArray g;
+        if (grads == null) {
+          g = p.getGradient();
+          g.attach(m);
+        } else {
+          g = grads.get(e.getKey());
+          if (g == null) {
+            throw new IllegalArgumentException("no gradient for parameter " + e.getKey());
+          }
+        }
         NDArray mom = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
         NDArray sq = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
         if (hyper.weightDecay() != 0) {

@@ -8,6 +8,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class FlinkOptions {
   /** Flink's name for an embedded mini cluster started for the job and stopped after it. */
   public static final String LOCAL = "[local]";
+  /** The context environment: the run's embedded cluster once {@link LocalFlinkCluster} started. */
+  public static final String AUTO = "[auto]";
 
   private FlinkOptions() {}
 
@@ -16,6 +18,14 @@ public final class FlinkOptions {
    * endpoint) with the given parallelism and job name.
    */
   public static FlinkPipelineOptions forJob(String master, int parallelism, String jobName) {
+    return forJob(master, parallelism, jobName, !LOCAL.equals(master) && !AUTO.equals(master));
+  }
+
+  /**
+   * As above; {@code stageFiles} false for a cluster that shares this JVM's classpath (the
+   * embedded one), true for a remote cluster, which gets the job's jars.
+   */
+  public static FlinkPipelineOptions forJob(String master, int parallelism, String jobName, boolean stageFiles) {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster(master);
@@ -24,8 +34,8 @@ public final class FlinkOptions {
     options.setStreaming(false);
     // Our DoFns never mutate their inputs, so Flink may pass records without defensive copies.
     options.setFasterCopy(true);
-    if (LOCAL.equals(master)) {
-      // The embedded cluster shares our classpath: nothing to stage (Beam would otherwise zip
+    if (!stageFiles) {
+      // An embedded cluster shares our classpath: nothing to stage (Beam would otherwise zip
       // every classpath directory on each submission).
       options.setFilesToStage(java.util.List.of());
     }

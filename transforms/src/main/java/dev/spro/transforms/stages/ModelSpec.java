@@ -1,0 +1,51 @@
+package dev.spro.transforms.stages;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.nn.Transformer;
+import dev.spro.models.tokenizer.ChatTemplate;
+import dev.spro.models.tokenizer.CharTokenizer;
+import dev.spro.models.tokenizer.HfTokenizer;
+import dev.spro.models.tokenizer.TextTokenizer;
+import dev.spro.schemas.ChatMessage;
+import dev.spro.schemas.Prompt;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a worker needs to turn prompts into tokens and load models: the tokenizer (the built-in
+ * character tokenizer with its alphabet, or a Hugging Face tokenizer.json), the chat template,
+ * and the engine's thread count.
+ */
+public record ModelSpec(String tokenizer, String tokenizerArg, String chatTemplate, int threads) implements Serializable {
+
+  public static ModelSpec charTokenizer(String alphabet, int threads) {
+    return new ModelSpec("char", alphabet, "plain", threads);
+  }
+
+  public TextTokenizer newTokenizer(int vocabSize) {
+    return switch (tokenizer) {
+      case "char" -> new CharTokenizer(tokenizerArg);
+      case "hf" -> HfTokenizer.load(Path.of(tokenizerArg.split("\\|")[0]), tokenizerArg.split("\\|")[1], vocabSize);
+      default -> throw new IllegalArgumentException("unknown tokenizer kind '" + tokenizer + "' (char, hf)");
+    };
+  }
+
+  /** The prompt's chat messages as token ids. */
+  public int[] encodePrompt(TextTokenizer t, Prompt p) {
+    List<ChatTemplate.Message> messages = p.getMessages().stream()
+        .map((ChatMessage m) -> new ChatTemplate.Message(m.getRole(), m.getContent())).toList();
+    return t.encode(ChatTemplate.of(chatTemplate).render(messages));
+  }
+
+  /** Starts the engine (once per JVM) and loads a checkpoint into a manager of its own. */
+  public Transformer load(Path checkpoint) {
+    DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
+    NDManager manager = Engine.getInstance().newBaseManager();
+    return ModelCheckpoint.load(checkpoint, manager, DataType.FLOAT32);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.spro.transforms.stages;
+
+import dev.spro.models.nn.Scorer;
+import dev.spro.models.nn.Transformer;
+import dev.spro.schemas.ScoredRollout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Stage 4: a full forward pass of the policy of this iteration and of the frozen reference over
+ * prompt + response: per-token log pi_old, log pi_ref and the policy's entropy — the inputs of
+ * SPRO's self-guided process reward {@code beta (log pi_old - log pi_ref)}. For PRIME, the
+ * implicit reward model's log-probs too. Rollouts are sharded by prompt and scored in sorted
+ * batches, so the numbers do not depend on the runner's distribution.
+ */
+public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout>, PCollection<ScoredRollout>> {
+  public static final String METRICS_NAMESPACE = "spro.score";
+  private final IterationContext ctx;
+
+  public SelfGuidedReward(IterationContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public PCollection<ScoredRollout> expand(PCollection<ScoredRollout> in) {
+    return in
+        .apply("ShardByPrompt", WithKeys.of((ScoredRollout s) -> Shards.of(s.getRollout().getPromptId(), ctx.shards()))
+            .withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(ScoredRollout.class)))
+        .apply("GroupShards", GroupByKey.create())
+        .apply("LogProbs", ParDo.of(new ScoreFn(ctx)))
+        .setCoder(AvroCoder.of(ScoredRollout.class));
+  }
+
+  /** Orders rollouts by (prompt id, sample index): the order every stage processes them in. */
+  public static final Comparator<ScoredRollout> ORDER =
+      Comparator.comparing((ScoredRollout s) -> s.getRollout().getPromptId()).thenComparing(s -> s.getRollout().getSampleIndex());
+
+  static final class ScoreFn extends DoFn<KV<Integer, Iterable<ScoredRollout>>, ScoredRollout> {
+    private final Counter scored = Metrics.counter(METRICS_NAMESPACE, "rollouts");
+    private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
+    private final IterationContext ctx;
+    private transient Transformer policy;
+    private transient Transformer reference;
+    private transient Transformer prm;
+
+    ScoreFn(IterationContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Setup
+    public void setup() {
+      policy = ctx.model().load(ctx.policy());
+      reference = ctx.model().load(Path.of(ctx.reference()));
+      if (ctx.prime()) {
+        prm = ctx.model().load(ctx.prm());
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<ScoredRollout>> shard, OutputReceiver<ScoredRollout> out) {
+      ctx.maybeCrash("score");
+      long start = System.nanoTime();
+      List<ScoredRollout> all = new ArrayList<>();
+      shard.getValue().forEach(all::add);
+      all.sort(ORDER);
+      for (int from = 0; from < all.size(); from += ctx.batchRows()) {
+        List<ScoredRollout> batch = all.subList(from, Math.min(all.size(), from + ctx.batchRows()));
+        List<int[]> prompts = batch.stream().map(s -> ints(s.getRollout().getPromptTokenIds())).toList();
+        List<int[]> responses = batch.stream().map(s -> ints(s.getRollout().getResponseTokenIds())).toList();
+        var manager = policy.parameters().values().iterator().next().getManager();
+        float[][][] old = Scorer.scoreToArrays(policy, manager, prompts, responses, 0);
+        float[][][] ref = Scorer.scoreToArrays(reference, manager, prompts, responses, 0);
+        float[][][] phi = prm == null ? null : Scorer.scoreToArrays(prm, manager, prompts, responses, 0);
+        for (int i = 0; i < batch.size(); i++) {
+          ScoredRollout.Builder b = ScoredRollout.newBuilder(batch.get(i))
+              .setOldLogprobs(GroupSampling.boxedFloats(old[0][i]))
+              .setRefLogprobs(GroupSampling.boxedFloats(ref[0][i]))
+              .setEntropies(GroupSampling.boxedFloats(old[1][i]));
+          if (phi != null) {
+            b.setPrmLogprobs(GroupSampling.boxedFloats(phi[0][i]));
+          }
+          out.output(b.build());
+          scored.inc();
+        }
+      }
+      micros.inc((System.nanoTime() - start) / 1000);
+    }
+
+    @Teardown
+    public void teardown() {
+      for (Transformer t : new Transformer[] {policy, reference, prm}) {
+        if (t != null) {
+          t.close();
+        }
+      }
+    }
+  }
+
+  static int[] ints(List<Integer> list) {
+    int[] out = new int[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = list.get(i);
+    }
+    return out;
+  }
+}

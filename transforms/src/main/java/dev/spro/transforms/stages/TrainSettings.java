@@ -1,0 +1,26 @@
+package dev.spro.transforms.stages;
+
+import dev.spro.models.train.AdamW;
+import dev.spro.models.train.LrSchedule;
+import java.io.Serializable;
+
+/**
+ * The optimisation side of an iteration: learning rate and schedule, AdamW, gradient clipping,
+ * micro-batch size, and PRIME's reward-model settings.
+ */
+public record TrainSettings(
+    double lr,
+    String schedule,
+    int warmupSteps,
+    int totalSteps,
+    AdamW.Hyper adam,
+    double gradClip,
+    int microBatch,
+    double primeBeta,
+    double primeLr)
+    implements Serializable {
+
+  public LrSchedule lrSchedule() {
+    return LrSchedule.of(schedule, lr, warmupSteps, totalSteps);
+  }
+}
