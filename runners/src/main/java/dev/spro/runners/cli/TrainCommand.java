@@ -1,19 +1,24 @@
 package dev.spro.runners.cli;
 
+import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.run.Driver;
+import dev.spro.transforms.stages.FaultInjection;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code spro train}: a whole run, warm start then RL iterations, in a resumable run directory. */
+/** {@code spro train}: a whole run, one Beam pipeline per iteration, in a resumable run directory. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Runs SPRO (or a baseline) from a dataset to a checkpoint.",
         "One Beam pipeline per iteration, on embedded Flink (web UI on) or a Flink cluster.",
-        "With no options: the built-in reasoning task and a small model, warm start then SPRO."})
-public final class TrainCommand extends NotYetImplemented {
-  @Option(names = "--config", paramLabel = "FILE", description = "Run configuration (YAML).")
+        "With no options: the built-in arithmetic task and a small model. On a run directory that",
+        "already has progress, continues it (the config must match; see `spro resume`)."})
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "Run configuration (YAML); defaults otherwise.")
   Path config;
 
-  @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/<id>).")
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/<run.name>).")
   Path runDir;
 
   @Option(names = "--iterations", paramLabel = "N", description = "Number of RL iterations.")
@@ -26,7 +31,7 @@ public final class TrainCommand extends NotYetImplemented {
   String algo;
 
   @Option(names = "--flink-master", paramLabel = "HOST:PORT",
-      description = "Submit to this Flink cluster instead of an embedded one.")
+      description = "Submit to this Flink cluster instead of an embedded one ('direct': Beam's DirectRunner).")
   String flinkMaster;
 
   @Option(names = "--fail-at", paramLabel = "ITER:STAGE",
@@ -34,7 +39,23 @@ public final class TrainCommand extends NotYetImplemented {
   String failAt;
 
   @Override
-  protected String plannedIn() {
-    return "the training pipeline and the main job";
+  public Integer call() throws Exception {
+    RunConfig c = RunConfig.load(config);
+    if (iterations != null) {
+      c.run.iterations = iterations;
+    }
+    if (seed != null) {
+      c.run.seed = seed;
+    }
+    if (algo != null) {
+      c.algorithm.name = algo;
+    }
+    if (flinkMaster != null) {
+      c.flink.master = flinkMaster;
+    }
+    c.validate("config");
+    Path dir = runDir != null ? runDir : Path.of("runs", c.run.name);
+    new Driver(c, dir, FaultInjection.parse(failAt), System.out).run();
+    return 0;
   }
 }

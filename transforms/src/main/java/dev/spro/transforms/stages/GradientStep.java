@@ -261,12 +261,12 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         s.diagnostics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
       }
       Files.createDirectories(ctx.nextPolicy().getParent());
-      Map<String, Double> step = update(ctx.policy(), ctx.nextPolicy(), policyGrad, Double.NaN, true);
-      metrics.putAll(step);
       if (ctx.prime()) {
-        Map<String, Double> prmStep = update(ctx.prm(), ctx.nextPrm(), prmGrad, ctx.train().primeLr(), false);
+        // The reward model first: the policy's checkpoint, written last, is the iteration's commit.
+        Map<String, Double> prmStep = update(ctx.prm(), ctx.nextPrm(), prmGrad, ctx.train().primeLr(), false, Map.of());
         metrics.put("prm/grad_norm", prmStep.get(MetricNames.ACTOR_GRAD_NORM));
       }
+      metrics.putAll(update(ctx.policy(), ctx.nextPolicy(), policyGrad, Double.NaN, true, metrics));
       c.output(JSON.writeValueAsString(metrics));
     }
 
@@ -274,8 +274,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
      * Applies {@code grad} to the model in {@code from} and writes it to {@code to}; {@code lr}
      * NaN means the run's schedule at the optimizer's step.
      */
-    private Map<String, Double> update(Path from, Path to, Map<String, double[]> grad, double fixedLr, boolean policy)
-        throws IOException {
+    private Map<String, Double> update(Path from, Path to, Map<String, double[]> grad, double fixedLr, boolean policy,
+        Map<String, Double> diagnostics) throws IOException {
       Map<String, Double> metrics = new LinkedHashMap<>();
       try (Transformer model = ctx.model().load(from)) {
         NDManager base = model.parameters().values().iterator().next().getManager();
@@ -319,8 +319,12 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
             ctx.maybeCrash("checkpoint"); // half-written: the temporary directory is all that exists
           }
         });
-        extra.put(TRAINER_STATE, file -> Files.writeString(file, JSON.writeValueAsString(Map.of(
-            "iteration", ctx.iteration() + 1, "optimizer_step", optimizerStep, "lr", lr, "grad_norm", norm))));
+        Map<String, Object> state = new java.util.TreeMap<>(diagnostics);
+        state.put("iteration", ctx.iteration() + 1);
+        state.put("optimizer_step", optimizerStep);
+        state.put(MetricNames.ACTOR_LR, lr);
+        state.put(MetricNames.ACTOR_GRAD_NORM, norm);
+        extra.put(TRAINER_STATE, file -> Files.writeString(file, JSON.writeValueAsString(state)));
         extra.put(MANIFEST, file -> manifests.write(file.getParent(), ctx, optimizerStep));
         ModelCheckpoint.save(model, to, extra);
         opt.close();

@@ -1,0 +1,297 @@
+package dev.spro.pipelines.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a run is made of. Every field has a default, so a config file names only what it
+ * changes; an unknown key is an error naming it (a typo must not silently fall back to a
+ * default). Sections mirror the pipeline: data, model, sampling, algorithm, loss, optimizer,
+ * PRIME, verifiers, Flink, retention.
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public final class RunConfig {
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  /** Keys a resume may change: they do not change what the run computes. */
+  public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention");
+
+  public Run run = new Run();
+  public Data data = new Data();
+  public Model model = new Model();
+  public Sampling sampling = new Sampling();
+  public Algorithm algorithm = new Algorithm();
+  public Loss loss = new Loss();
+  public Optimizer optimizer = new Optimizer();
+  public Prime prime = new Prime();
+  public Verifiers verifiers = new Verifiers();
+  public Flink flink = new Flink();
+  public Retention retention = new Retention();
+
+  public static final class Run {
+    public String name = "spro";
+    public long seed = 1;
+    public int iterations = 10;
+  }
+
+  public static final class Data {
+    /** A built-in task ({@code arithmetic}), or null with {@code files}. */
+    public String task = "arithmetic";
+    /** verl Parquet / JSONL file pattern, used when {@code task} is null. */
+    public String files;
+    /** Prompts per iteration. */
+    public int batchSize = 16;
+    public boolean failOnBadRows = false;
+    public Arithmetic arithmetic = new Arithmetic();
+  }
+
+  public static final class Arithmetic {
+    public int minOperands = 2;
+    public int maxOperands = 3;
+    public int maxOperand = 9;
+    public double testShare = 0.2;
+    public int trainSize = 20000;
+    public long seed = 7;
+  }
+
+  public static final class Model {
+    /** A Hugging Face checkpoint directory to start from; null: a new model of shape {@code init}. */
+    public String checkpoint;
+    public Init init = new Init();
+    /** {@code char} (the built-in task's alphabet) or the path of a tokenizer.json. */
+    public String tokenizer = "char";
+    /** The end-of-response token, for a tokenizer.json. */
+    public String eosToken;
+    public String chatTemplate = "plain";
+    /** Engine threads per worker (0: all cores). */
+    public int threads = 0;
+  }
+
+  public static final class Init {
+    public int hiddenSize = 64;
+    public int intermediateSize = 176;
+    public int layers = 2;
+    public int heads = 4;
+    public int kvHeads = 2;
+    public int maxPositions = 96;
+  }
+
+  public static final class Sampling {
+    public int samplesPerPrompt = 4;
+    public double temperature = 1.0;
+    public int topK = 0;
+    public double topP = 1.0;
+    public int maxNewTokens = 32;
+    /** Sequences per engine call when sampling and scoring. */
+    public int batchRows = 64;
+  }
+
+  public static final class Algorithm {
+    /** spro, grpo, drgrpo, rloo or prime. */
+    public String name = "spro";
+    public double beta = 0.05;
+    public boolean msaStdNorm = false;
+    public boolean msaLeaveOneOut = false;
+    public double msaCoef = 1.0;
+    public boolean msaOnlyMixedGroups = false;
+    /** 0: off. */
+    public double msaClip = 0;
+    public boolean normByStd = true;
+    /** Keep only groups whose accuracy is in [min, max] (PRIME's filter); 0 and 1: off. */
+    public double minGroupAccuracy = 0;
+    public double maxGroupAccuracy = 1;
+  }
+
+  public static final class Loss {
+    public double clipLow = 0.2;
+    public double clipHigh = 0.2;
+    public double dualClip = 3.0;
+    public String aggregation = "seq-mean-token-mean";
+    public double klCoef = 0;
+    public String klEstimator = "k3";
+    public double entropyCoef = 0;
+  }
+
+  public static final class Optimizer {
+    public double lr = 1e-4;
+    /** constant, warmup or cosine. */
+    public String schedule = "constant";
+    public int warmupSteps = 0;
+    public double beta1 = 0.9;
+    public double beta2 = 0.999;
+    public double eps = 1e-8;
+    public double weightDecay = 0.01;
+    public double gradClip = 1.0;
+    public int microBatch = 32;
+  }
+
+  public static final class Prime {
+    public double beta = 0.05;
+    public double lr = 1e-6;
+  }
+
+  public static final class Verifiers {
+    public boolean exactMatchFallback = false;
+    public Map<String, String> custom = new LinkedHashMap<>();
+  }
+
+  public static final class Flink {
+    /** {@code embedded} (one local cluster for the run, web UI on), {@code direct} (tests), or host:port. */
+    public String master = "embedded";
+    public int parallelism = 2;
+    public int restPort = 8081;
+  }
+
+  public static final class Retention {
+    /** Keep the last N checkpoints (0: all). */
+    public int keepLast = 0;
+    /** ... and every M-th (0: none beyond the last N). */
+    public int keepEvery = 0;
+  }
+
+  /** Defaults, overlaid with {@code file} when given. */
+  public static RunConfig load(Path file) {
+    RunConfig c = new RunConfig();
+    if (file == null) {
+      return c;
+    }
+    try {
+      JsonNode node = YAML.readTree(file.toFile());
+      if (node != null && !node.isMissingNode() && !node.isNull()) {
+        YAML.readerForUpdating(c).readValue(node);
+      }
+    } catch (UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException("config " + file + ": unknown key '" + e.getPropertyName() + "' at "
+          + e.getPathReference().replace("dev.spro.pipelines.config.RunConfig", "") + "; known: " + e.getKnownPropertyIds(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
+    }
+    c.validate(file == null ? "config" : "config " + file);
+    return c;
+  }
+
+  /** Checks values that would otherwise fail deep inside a worker. */
+  public void validate(String where) {
+    List<String> problems = new java.util.ArrayList<>();
+    if (run.iterations < 0) {
+      problems.add("run.iterations must be >= 0");
+    }
+    if ((data.task == null) == (data.files == null)) {
+      problems.add("exactly one of data.task and data.files must be set");
+    }
+    if (data.task != null && !data.task.equals("arithmetic")) {
+      problems.add("data.task '" + data.task + "' is not a built-in task (arithmetic)");
+    }
+    if (data.batchSize <= 0 || sampling.samplesPerPrompt <= 0 || sampling.maxNewTokens <= 0 || sampling.batchRows <= 0) {
+      problems.add("data.batchSize, sampling.samplesPerPrompt, sampling.maxNewTokens and sampling.batchRows must be > 0");
+    }
+    if (!List.of("spro", "grpo", "drgrpo", "rloo", "prime").contains(algorithm.name)) {
+      problems.add("algorithm.name '" + algorithm.name + "' is not one of spro, grpo, drgrpo, rloo, prime");
+    }
+    if (optimizer.microBatch <= 0 || !(optimizer.lr > 0)) {
+      problems.add("optimizer.microBatch and optimizer.lr must be > 0");
+    }
+    if (flink.parallelism <= 0) {
+      problems.add("flink.parallelism must be > 0");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(where + ": " + String.join("; ", problems));
+    }
+  }
+
+  /** The resolved config as YAML. */
+  public String toYaml() {
+    try {
+      return YAML.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** sha256 of the config without the resume-safe keys: equal hashes compute the same run. */
+  public String hash() {
+    ObjectNode tree = YAML.valueToTree(this);
+    for (String key : RESUME_SAFE) {
+      String[] path = key.split("\\.");
+      ObjectNode parent = tree;
+      for (int i = 0; i < path.length - 1; i++) {
+        parent = (ObjectNode) parent.get(path[i]);
+      }
+      parent.remove(path[path.length - 1]);
+    }
+    try {
+      byte[] canonical = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsBytes(sorted(tree));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode sorted(JsonNode n) {
+    if (!n.isObject()) {
+      return n;
+    }
+    ObjectNode out = new ObjectMapper().createObjectNode();
+    java.util.List<String> names = new java.util.ArrayList<>();
+    n.fieldNames().forEachRemaining(names::add);
+    java.util.Collections.sort(names);
+    for (String name : names) {
+      out.set(name, sorted(n.get(name)));
+    }
+    return out;
+  }
+
+  /** The keys whose values differ between two configs (for a refused resume's message). */
+  public static List<String> differences(RunConfig a, RunConfig b) {
+    List<String> out = new java.util.ArrayList<>();
+    diff("", YAML.valueToTree(a), YAML.valueToTree(b), out);
+    return out;
+  }
+
+  private static void diff(String prefix, JsonNode a, JsonNode b, List<String> out) {
+    if (a != null && b != null && a.isObject() && b.isObject()) {
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      a.fieldNames().forEachRemaining(names::add);
+      b.fieldNames().forEachRemaining(names::add);
+      for (String n : names) {
+        diff(prefix.isEmpty() ? n : prefix + "." + n, a.get(n), b.get(n), out);
+      }
+    } else if (a == null ? b != null : !a.equals(b)) {
+      out.add(prefix + " (" + a + " -> " + b + ")");
+    }
+  }
+
+  public static RunConfig parse(String yaml) {
+    try {
+      RunConfig c = new RunConfig();
+      YAML.readerForUpdating(c).readValue(yaml);
+      return c;
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  public void write(Path file) throws IOException {
+    Files.writeString(file, toYaml(), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,146 @@
+package dev.spro.pipelines.run;
+
+import dev.spro.pipelines.config.RunConfig;
+import dev.spro.transforms.stages.RunLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A run directory: the frozen config, the iterations' committed outputs, and {@code latest}.
+ * Opening one for a resume checks the config against the frozen one (only resume-safe keys may
+ * differ) and removes whatever a crash left half-done.
+ */
+public final class RunDirectory {
+  public static final String CONFIG = "run.yaml";
+  public static final String CONFIG_HASH = "config.sha256";
+  public static final String LATEST = "latest";
+  public static final String METRICS = "metrics.jsonl";
+  private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
+
+  private final Path dir;
+
+  private RunDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path path() {
+    return dir;
+  }
+
+  /**
+   * Opens {@code dir} for {@code config}: a new directory gets the config frozen into it; an
+   * existing one must have been started with the same config, up to the resume-safe keys.
+   */
+  public static RunDirectory open(Path dir, RunConfig config) throws IOException {
+    Files.createDirectories(dir);
+    Path frozen = dir.resolve(CONFIG);
+    if (Files.exists(frozen)) {
+      RunConfig before = RunConfig.parse(Files.readString(frozen));
+      if (!before.hash().equals(config.hash())) {
+        List<String> diffs = RunConfig.differences(before, config).stream()
+            .filter(d -> RunConfig.RESUME_SAFE.stream().noneMatch(d::startsWith)).toList();
+        throw new IllegalArgumentException("run directory " + dir + " was started with a different config; a resume may "
+            + "change only " + RunConfig.RESUME_SAFE + ", but these differ: " + diffs);
+      }
+    }
+    Files2.writeAtomically(frozen, config.toYaml());
+    Files2.writeAtomically(dir.resolve(CONFIG_HASH), config.hash() + "\n");
+    return new RunDirectory(dir);
+  }
+
+  /** Opens an existing run directory with its own frozen config (for {@code spro resume DIR}). */
+  public static RunConfig frozenConfig(Path dir) throws IOException {
+    Path frozen = dir.resolve(CONFIG);
+    if (!Files.exists(frozen)) {
+      throw new IllegalArgumentException(dir + " is not a run directory (no " + CONFIG + ")");
+    }
+    RunConfig c = RunConfig.parse(Files.readString(frozen));
+    c.validate("config " + frozen);
+    return c;
+  }
+
+  /** The newest iteration whose checkpoint is committed (its directory exists), or -1. */
+  public int lastCheckpoint() throws IOException {
+    int best = -1;
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        Matcher m = ITERATION.matcher(p.getFileName().toString());
+        if (m.matches() && Files.isDirectory(p.resolve(RunLayout.CHECKPOINT))) {
+          best = Math.max(best, Integer.parseInt(m.group(1)));
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Deletes what a crash left uncommitted in iteration {@code k}: temporary dirs, unmarked stage outputs. */
+  public void cleanUncommitted(int k) throws IOException {
+    Path iter = RunLayout.iteration(dir, k);
+    if (Files.isDirectory(iter)) {
+      try (Stream<Path> s = Files.list(iter)) {
+        for (Path p : s.toList()) {
+          String name = p.getFileName().toString();
+          boolean stage = List.of(RunLayout.ROLLOUTS, RunLayout.REWARDED, RunLayout.SCORED, RunLayout.EXAMPLES, "rejected")
+              .contains(name);
+          if (name.endsWith(".tmp") || (stage && !StageOutput.isCommitted(p))) {
+            Files2.deleteRecursively(p);
+          }
+        }
+      }
+    }
+    Path next = RunLayout.iteration(dir, k + 1);
+    if (Files.isDirectory(next)) {
+      try (Stream<Path> s = Files.list(next)) {
+        for (Path p : s.toList()) {
+          if (p.getFileName().toString().endsWith(".tmp")) {
+            Files2.deleteRecursively(p);
+          }
+        }
+      }
+    }
+  }
+
+  /** Names the newest committed iteration, written last. */
+  public void writeLatest(int k) throws IOException {
+    Files2.writeAtomically(dir.resolve(LATEST), RunLayout.iterationName(k) + "\n");
+  }
+
+  /**
+   * Replaces iteration {@code k}'s line of metrics.jsonl (or adds it): idempotent, so a step
+   * re-run after a crash does not duplicate its line.
+   */
+  public void putMetrics(int k, String phase, String jsonLine) throws IOException {
+    Path file = dir.resolve(METRICS);
+    List<String> lines = new ArrayList<>();
+    if (Files.exists(file)) {
+      String key = "\"iteration\":" + k + ",\"phase\":\"" + phase + "\"";
+      for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (!l.contains(key)) {
+          lines.add(l);
+        }
+      }
+    }
+    lines.add(jsonLine);
+    Files2.writeAtomically(file, String.join("\n", lines) + "\n");
+  }
+
+  /** Keeps the last {@code keepLast} checkpoints and every {@code keepEvery}-th; iteration 0 always stays. */
+  public void applyRetention(int latest, int keepLast, int keepEvery) throws IOException {
+    if (keepLast <= 0) {
+      return;
+    }
+    for (int k = 1; k <= latest - keepLast; k++) {
+      if (keepEvery > 0 && k % keepEvery == 0) {
+        continue;
+      }
+      Files2.deleteRecursively(RunLayout.checkpoint(dir, k));
+    }
+  }
+}
