@@ -237,6 +237,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
   }
 
   static final class ApplyStepFn extends DoFn<Integer, String> {
+    private final Counter steps = Metrics.counter(METRICS_NAMESPACE, "optimizer_steps");
+    private final Counter applyMicros = Metrics.counter(METRICS_NAMESPACE, "apply_micros");
     private final IterationContext ctx;
     private final CheckpointManifests manifests;
     private final PCollectionView<Iterable<ShardGradient>> shardsView;
@@ -249,6 +251,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
 
     @ProcessElement
     public void process(ProcessContext c) throws IOException {
+      long start = System.nanoTime();
       List<ShardGradient> shards = new ArrayList<>();
       c.sideInput(shardsView).forEach(shards::add);
       shards.sort(Comparator.comparingInt(ShardGradient::shard));
@@ -267,6 +270,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         metrics.put("prm/grad_norm", prmStep.get(MetricNames.ACTOR_GRAD_NORM));
       }
       metrics.putAll(update(ctx.policy(), ctx.nextPolicy(), policyGrad, Double.NaN, true, metrics));
+      steps.inc();
+      applyMicros.inc((System.nanoTime() - start) / 1000);
       c.output(JSON.writeValueAsString(metrics));
     }
 
