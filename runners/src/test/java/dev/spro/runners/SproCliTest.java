@@ -35,7 +35,7 @@ class SproCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sft", "eval", "sample", "score", "report", "data", "data gsm8k",
+  @ValueSource(strings = {"train", "resume", "sft", "eval", "sample", "score", "report", "data", "data gsm8k",
       "cluster", "cluster start", "cluster status", "cluster stop", "check"})
   void everySubcommandHasHelp(String sub) {
     String[] args = (sub + " --help").split(" ");

@@ -34,7 +34,7 @@ public final class RunConfig {
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   /** Keys a resume may change: they do not change what the run computes. */
-  public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention");
+  public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention", "eval");
 
   public Run run = new Run();
   public Data data = new Data();
@@ -45,6 +45,8 @@ public final class RunConfig {
   public Optimizer optimizer = new Optimizer();
   public Prime prime = new Prime();
   public Verifiers verifiers = new Verifiers();
+  public WarmStart warmStart = new WarmStart();
+  public Eval eval = new Eval();
   public Flink flink = new Flink();
   public Retention retention = new Retention();
 
@@ -153,6 +155,31 @@ public final class RunConfig {
   public static final class Verifiers {
     public boolean exactMatchFallback = false;
     public Map<String, String> custom = new LinkedHashMap<>();
+  }
+
+  /** Supervised warm start on teacher solutions of the built-in task, before RL (iteration 0 and the reference). */
+  public static final class WarmStart {
+    public boolean enabled = true;
+    /** Teacher solutions to train on. */
+    public int examples = 4000;
+    public int steps = 600;
+    public int batchSize = 64;
+    public double lr = 3e-3;
+    public int warmupSteps = 30;
+    public double gradClip = 1.0;
+    public int saveEvery = 100;
+    public int logEvery = 50;
+    /** Probability that a teacher step is wrong (the error propagates). */
+    public double errorRate = 0.15;
+    /** Probability of a redundant re-check step after a step. */
+    public double recheckRate = 0.3;
+  }
+
+  /** Greedy pass@1 on the built-in task's test split. */
+  public static final class Eval {
+    /** Evaluate iteration 0 and every N-th checkpoint (0: never). */
+    public int every = 5;
+    public int testSize = 200;
   }
 
   public static final class Flink {

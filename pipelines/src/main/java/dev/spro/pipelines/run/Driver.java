@@ -38,6 +38,7 @@ import dev.spro.transforms.stages.RunLayout;
 import dev.spro.transforms.stages.Seeds;
 import dev.spro.transforms.stages.TrainSettings;
 import dev.spro.transforms.task.ArithmeticTask;
+import dev.spro.transforms.task.ArithmeticTeacher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -93,24 +94,28 @@ public final class Driver {
     Dataset data = dataset();
     ModelSpec spec = modelSpec();
     Manifests manifests = new Manifests(config.hash(), data.size(), config.data.batchSize, config.algorithm.name);
-    ensureInitialCheckpoint(dir, spec, manifests);
-    int start = dir.lastCheckpoint();
-    dir.cleanUncommitted(start);
-    dir.writeLatest(start);
-    if (start >= config.run.iterations) {
-      out.printf("run %s is complete: %d iterations (checkpoint %s)%n", runDir, start, RunLayout.checkpoint(runDir, start));
-      return RunLayout.checkpoint(runDir, start);
+    int start = Math.max(0, dir.lastCheckpoint());
+    if (dir.lastCheckpoint() >= config.run.iterations) {
+      out.printf("run %s is complete: %d iterations (checkpoint %s)%n", runDir, dir.lastCheckpoint(),
+          RunLayout.checkpoint(runDir, dir.lastCheckpoint()));
+      return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
-    out.printf("run %s: iterations %d..%d of %s%s%n", runDir, start, config.run.iterations - 1, config.algorithm.name,
-        start > 0 ? " (resuming after iteration " + (start - 1) + ")" : "");
     LocalFlinkCluster cluster = null;
     try {
       if (config.flink.master.equals("embedded")) {
         cluster = LocalFlinkCluster.start(config.flink.restPort, config.flink.parallelism);
         out.println("Flink web UI: " + cluster.webUi());
       }
+      ensureInitialCheckpoint(dir, spec, manifests, data, cluster);
+      start = dir.lastCheckpoint();
+      dir.cleanUncommitted(start);
+      dir.writeLatest(start);
+      out.printf("run %s: iterations %d..%d of %s%s%n", runDir, start, config.run.iterations - 1, config.algorithm.name,
+          start > 0 ? " (resuming after iteration " + (start - 1) + ")" : "");
+      maybeEvaluate(dir, data, spec, cluster, start);
       for (int k = start; k < config.run.iterations; k++) {
         runIteration(dir, data, spec, manifests, cluster, k);
+        maybeEvaluate(dir, data, spec, cluster, k + 1);
       }
     } finally {
       if (cluster != null) {
@@ -262,32 +267,36 @@ public final class Driver {
     }
   }
 
-  /** Iteration 0's checkpoint: the given one, or a new model; the reference and (PRIME) the reward model start from it. */
-  void ensureInitialCheckpoint(RunDirectory dir, ModelSpec spec, Manifests manifests) throws IOException {
+  /**
+   * Iteration 0's checkpoint: the given one, or a new model — after the supervised warm start when
+   * it is on; the reference and (PRIME) the reward model start from it.
+   */
+  void ensureInitialCheckpoint(RunDirectory dir, ModelSpec spec, Manifests manifests, Dataset data, LocalFlinkCluster cluster)
+      throws IOException {
     Path ckpt = RunLayout.checkpoint(runDir, 0);
     if (!Files.isDirectory(ckpt)) {
       Files.createDirectories(ckpt.getParent());
-      DjlRuntime.init(DjlRuntime.settings().intraOpThreads(config.model.threads));
-      try (NDManager manager = Engine.getInstance().newBaseManager()) {
-        Transformer model;
-        if (config.model.checkpoint != null) {
-          model = ModelCheckpoint.load(Path.of(config.model.checkpoint), manager, DataType.FLOAT32);
-        } else {
-          int vocab;
-          int eos;
-          try (TextTokenizer t = spec.newTokenizer(Integer.MAX_VALUE)) {
-            vocab = t.vocabSize();
-            eos = t.eosId();
-          }
-          RunConfig.Init i = config.model.init;
-          ModelConfig mc = ModelConfig.builder().vocabSize(vocab).hiddenSize(i.hiddenSize).intermediateSize(i.intermediateSize)
-              .layers(i.layers).heads(i.heads).kvHeads(i.kvHeads).maxPositions(i.maxPositions).eosTokenId(eos).build();
-          model = Transformer.initialize(mc, Seeds.of(config.run.seed, "model-init", 0), manager, DataType.FLOAT32);
+      boolean warm = config.warmStart.enabled && config.model.checkpoint == null && data.task() != null;
+      Path sft = runDir.resolve("sft");
+      Path init = warm ? sft.resolve("init") : ckpt;
+      if (!Files.isDirectory(init)) {
+        DjlRuntime.init(DjlRuntime.settings().intraOpThreads(config.model.threads));
+        try (NDManager manager = Engine.getInstance().newBaseManager(); Transformer model = initialModel(spec, manager)) {
+          Map<String, ModelCheckpoint.FileWriter> extra = warm ? Map.of()
+              : Map.of(GradientStep.MANIFEST, file -> manifests.write(file.getParent(), 0, 0, config.run.seed));
+          ModelCheckpoint.save(model, init, extra);
         }
-        try (model) {
-          ModelCheckpoint.save(model, ckpt, Map.of(GradientStep.MANIFEST,
-              file -> manifests.write(file.getParent(), 0, 0, config.run.seed)));
-        }
+      }
+      if (warm) {
+        warmStart(dir, spec, data, cluster, sft, init);
+        Path done = dev.spro.transforms.stages.SupervisedTraining.stepDir(sft, config.warmStart.steps);
+        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
+        Files2.deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+        Files.copy(done.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
+        Files.copy(done.resolve(ModelCheckpoint.WEIGHTS), tmp.resolve(ModelCheckpoint.WEIGHTS));
+        manifests.write(tmp, 0, 0, config.run.seed);
+        Files.move(tmp, ckpt, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       }
     }
     Path prm = RunLayout.prm(runDir, 0);
@@ -300,6 +309,82 @@ public final class Driver {
       Files.move(tmp, prm, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
   }
+
+  private Transformer initialModel(ModelSpec spec, NDManager manager) {
+    if (config.model.checkpoint != null) {
+      return ModelCheckpoint.load(Path.of(config.model.checkpoint), manager, DataType.FLOAT32);
+    }
+    int vocab;
+    int eos;
+    try (TextTokenizer t = spec.newTokenizer(Integer.MAX_VALUE)) {
+      vocab = t.vocabSize();
+      eos = t.eosId();
+    }
+    RunConfig.Init i = config.model.init;
+    ModelConfig mc = ModelConfig.builder().vocabSize(vocab).hiddenSize(i.hiddenSize).intermediateSize(i.intermediateSize)
+        .layers(i.layers).heads(i.heads).kvHeads(i.kvHeads).maxPositions(i.maxPositions).eosTokenId(eos).build();
+    return Transformer.initialize(mc, Seeds.of(config.run.seed, "model-init", 0), manager, DataType.FLOAT32);
+  }
+
+  /** The supervised warm start job (resumable: it continues from its newest step checkpoint). */
+  private void warmStart(RunDirectory dir, ModelSpec spec, Dataset data, LocalFlinkCluster cluster, Path sft, Path init)
+      throws IOException {
+    RunConfig.WarmStart w = config.warmStart;
+    ArithmeticTeacher teacher = new ArithmeticTeacher(w.errorRate, w.recheckRate, Seeds.of(config.run.seed, "teacher", 0));
+    out.printf(Locale.ROOT, "warm start: %d steps on %d teacher solutions (teacher accuracy %.2f)%n", w.steps, w.examples,
+        teacher.accuracy(data.task(), 2000));
+    Pipeline p = Pipeline.create(options(cluster, config.run.name + "-warm-start"));
+    var settings = new dev.spro.transforms.stages.SupervisedTraining.Settings(w.steps, w.batchSize, w.lr, w.warmupSteps,
+        w.gradClip, w.saveEvery, w.logEvery, Seeds.of(config.run.seed, "sft", 0));
+    WarmStart.build(p, sft, init, data.task(), teacher, w.examples, spec, settings, config.flink.parallelism);
+    long start = System.nanoTime();
+    PipelineResult.State state;
+    try (Progress progress = Progress.watch("warm start", sft.resolve("progress"), w.steps, out)) {
+      state = p.run().waitUntilFinish();
+    }
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("warm start ended in state " + state);
+    }
+    Path log = sft.resolve("log.jsonl");
+    if (Files.exists(log)) {
+      for (String line : Files.readAllLines(log)) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = JSON.readValue(line, Map.class);
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        ordered.put("iteration", 0);
+        ordered.put("phase", "sft-" + m.get("step"));
+        ordered.putAll(new TreeMap<>(m));
+        dir.putMetrics(0, "sft-" + m.get("step"), JSON.writeValueAsString(ordered));
+      }
+    }
+    out.printf(Locale.ROOT, "warm start done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Greedy pass@1 of checkpoint k on the test split, once per evaluated k (iteration 0, every N-th, the last). */
+  private void maybeEvaluate(RunDirectory dir, Dataset data, ModelSpec spec, LocalFlinkCluster cluster, int k)
+      throws IOException {
+    RunConfig.Eval e = config.eval;
+    if (e.every <= 0 || data.task() == null || !(k % e.every == 0 || k == config.run.iterations)
+        || dir.hasMetrics(k, "eval")) {
+      return;
+    }
+    RunConfig.Sampling s = config.sampling;
+    SamplingParams greedy = SamplingParams.greedy(s.maxNewTokens, Set.of(eosId(spec)));
+    Evaluation.Result r = Evaluation.run(options(cluster, String.format(Locale.ROOT, "%s-eval-%06d", config.run.name, k)),
+        RunLayout.checkpoint(runDir, k), data.task(), e.testSize, spec, greedy, 1, s.batchRows, config.flink.parallelism,
+        config.run.seed);
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("iteration", k);
+    line.put("phase", "eval");
+    line.put(MetricNames.VAL_ACCURACY, r.accuracy());
+    line.put("val/response_length", r.meanResponseLength());
+    dir.putMetrics(k, "eval", JSON.writeValueAsString(line));
+    lastAccuracy = r.accuracy();
+    out.printf(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f%n", k, r.accuracy(),
+        e.testSize, r.meanResponseLength());
+  }
+
+  private double lastAccuracy = Double.NaN;
 
   /** The iteration's line of metrics.jsonl: data metrics from its committed outputs, step metrics, timings. */
   Map<String, Object> metrics(int k, PipelineResult result, double seconds) throws IOException {

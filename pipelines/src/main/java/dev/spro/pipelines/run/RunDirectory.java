@@ -131,6 +131,16 @@ public final class RunDirectory {
     Files2.writeAtomically(file, String.join("\n", lines) + "\n");
   }
 
+  /** Whether metrics.jsonl has iteration {@code k}'s line of {@code phase}. */
+  public boolean hasMetrics(int k, String phase) throws IOException {
+    Path file = dir.resolve(METRICS);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    String key = "\"iteration\":" + k + ",\"phase\":\"" + phase + "\"";
+    return Files.readAllLines(file, StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(key));
+  }
+
   /** Keeps the last {@code keepLast} checkpoints and every {@code keepEvery}-th; iteration 0 always stays. */
   public void applyRetention(int latest, int keepLast, int keepEvery) throws IOException {
     if (keepLast <= 0) {

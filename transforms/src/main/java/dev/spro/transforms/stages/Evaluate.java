@@ -1,0 +1,149 @@
+package dev.spro.transforms.stages;
+
+import dev.spro.models.nn.Transformer;
+import dev.spro.models.sampling.Generation;
+import dev.spro.models.sampling.Generator;
+import dev.spro.models.sampling.SamplingParams;
+import dev.spro.models.tokenizer.TextTokenizer;
+import dev.spro.schemas.Prompt;
+import dev.spro.transforms.reward.Verifier;
+import dev.spro.transforms.reward.VerifierRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Accuracy of a checkpoint on held-out prompts: {@code samples} responses per prompt (greedy when
+ * the sampling params say so), each verified; the counts are Beam counters in namespace {@code
+ * spro.eval.<label>} — correct, responses, prompts_solved (pass@k), response_tokens.
+ */
+public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
+  private final String label;
+  private final String checkpoint;
+  private final ModelSpec model;
+  private final SamplingParams sampling;
+  private final int samples;
+  private final int batchRows;
+  private final int shards;
+  private final long seed;
+
+  public Evaluate(String label, Path checkpoint, ModelSpec model, SamplingParams sampling, int samples, int batchRows,
+      int shards, long seed) {
+    this.label = label;
+    this.checkpoint = checkpoint.toString();
+    this.model = model;
+    this.sampling = sampling;
+    this.samples = samples;
+    this.batchRows = batchRows;
+    this.shards = shards;
+    this.seed = seed;
+  }
+
+  public static String namespace(String label) {
+    return "spro.eval." + label;
+  }
+
+  @Override
+  public PDone expand(PCollection<Prompt> prompts) {
+    prompts
+        .apply("ShardByPrompt", WithKeys.of((Prompt p) -> Shards.of(p.getId(), shards)).withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(Prompt.class)))
+        .apply("GroupShards", GroupByKey.create())
+        .apply("Answer", ParDo.of(new EvalFn(this)));
+    return PDone.in(prompts.getPipeline());
+  }
+
+  static final class EvalFn extends DoFn<KV<Integer, Iterable<Prompt>>, Void> {
+    private final Evaluate spec;
+    private final Counter correct;
+    private final Counter responses;
+    private final Counter solved;
+    private final Counter prompts;
+    private final Counter tokens;
+    private transient Transformer policy;
+    private transient TextTokenizer tokenizer;
+    private transient VerifierRegistry registry;
+
+    EvalFn(Evaluate spec) {
+      this.spec = spec;
+      String ns = namespace(spec.label);
+      correct = Metrics.counter(ns, "correct");
+      responses = Metrics.counter(ns, "responses");
+      solved = Metrics.counter(ns, "prompts_solved");
+      prompts = Metrics.counter(ns, "prompts");
+      tokens = Metrics.counter(ns, "response_tokens");
+    }
+
+    @Setup
+    public void setup() {
+      policy = spec.model.load(Path.of(spec.checkpoint));
+      tokenizer = spec.model.newTokenizer(policy.config().vocabSize());
+      registry = VerifierRegistry.standard(true);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Prompt>> shard) {
+      List<Prompt> ps = new ArrayList<>();
+      shard.getValue().forEach(ps::add);
+      ps.sort(Comparator.comparing(Prompt::getId));
+      List<Prompt> rowPrompt = new ArrayList<>();
+      List<int[]> rowTokens = new ArrayList<>();
+      List<Long> rowSeeds = new ArrayList<>();
+      for (Prompt p : ps) {
+        int[] t = spec.model.encodePrompt(tokenizer, p);
+        for (int i = 0; i < spec.samples; i++) {
+          rowPrompt.add(p);
+          rowTokens.add(t);
+          rowSeeds.add(Seeds.sample(spec.seed, -1, p.getId(), i));
+        }
+      }
+      java.util.Map<String, Boolean> anyRight = new java.util.LinkedHashMap<>();
+      for (int from = 0; from < rowPrompt.size(); from += spec.batchRows) {
+        int to = Math.min(rowPrompt.size(), from + spec.batchRows);
+        long[] seeds = rowSeeds.subList(from, to).stream().mapToLong(Long::longValue).toArray();
+        List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
+            rowTokens.subList(from, to), seeds, spec.sampling, tokenizer.padId());
+        for (int r = from; r < to; r++) {
+          Prompt p = rowPrompt.get(r);
+          Generation g = gens.get(r - from);
+          Verifier.Result v = registry.get(p.getDataSource()).verify(tokenizer.decode(g.tokens()), p.getGroundTruth());
+          boolean ok = v.score() > 0.5;
+          responses.inc();
+          tokens.inc(g.tokens().length);
+          if (ok) {
+            correct.inc();
+          }
+          anyRight.merge(p.getId(), ok, Boolean::logicalOr);
+        }
+      }
+      anyRight.values().forEach(ok -> {
+        prompts.inc();
+        if (ok) {
+          solved.inc();
+        }
+      });
+    }
+
+    @Teardown
+    public void teardown() {
+      if (policy != null) {
+        policy.close();
+      }
+    }
+  }
+}
