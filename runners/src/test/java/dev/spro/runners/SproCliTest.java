@@ -46,7 +46,7 @@ class SproCliTest {
 
   @Test
   void unimplementedCommandsFailLoudly() {
-    Run r = run("sft");
+    Run r = run("sample", "--checkpoint", "x");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, r.code());
     Run cluster = run("cluster", "status");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, run("data").code(), "data alone names its subcommands");

@@ -95,7 +95,8 @@ public final class Driver {
     ModelSpec spec = modelSpec();
     Manifests manifests = new Manifests(config.hash(), data.size(), config.data.batchSize, config.algorithm.name);
     int start = Math.max(0, dir.lastCheckpoint());
-    if (dir.lastCheckpoint() >= config.run.iterations) {
+    if (dir.lastCheckpoint() >= config.run.iterations && dir.lastCheckpoint() >= 0
+        && (config.eval.every <= 0 || data.task() == null || dir.hasMetrics(dir.lastCheckpoint(), "eval"))) {
       out.printf("run %s is complete: %d iterations (checkpoint %s)%n", runDir, dir.lastCheckpoint(),
           RunLayout.checkpoint(runDir, dir.lastCheckpoint()));
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
