@@ -50,7 +50,24 @@ public final class SproCli implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new SproCli()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new SproCli())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(SproCli::reportFailure);
+  }
+
+  /**
+   * A command that fails says why in one line (the message names the file, key or stage); the
+   * stack trace is for {@code SPRO_DEBUG=1}.
+   */
+  static int reportFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    cmd.getErr().println("spro " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    if (System.getenv("SPRO_DEBUG") != null) {
+      e.printStackTrace(new java.io.PrintWriter(cmd.getErr(), true));
+    } else {
+      cmd.getErr().println("(set SPRO_DEBUG=1 for the stack trace)");
+    }
+    cmd.getErr().flush();
+    return 1;
   }
 
   public static void main(String[] args) {

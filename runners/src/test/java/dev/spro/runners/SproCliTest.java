@@ -62,6 +62,14 @@ class SproCliTest {
   }
 
   @Test
+  void aFailingCommandSaysWhyInOneLine() {
+    Run r = run("train", "--config", "/no/such/config.yaml");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("spro train: config /no/such/config.yaml"), r.err());
+    assertTrue(!r.err().contains("\tat "), "no stack trace unless SPRO_DEBUG is set:\n" + r.err());
+  }
+
+  @Test
   void badOptionIsAUsageError() {
     Run r = run("train", "--no-such-option");
     assertEquals(2, r.code());

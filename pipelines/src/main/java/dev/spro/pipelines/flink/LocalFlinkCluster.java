@@ -37,8 +37,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
    */
   public static LocalFlinkCluster start(int port, int slots) {
     if (port > 0) {
-      try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      try (ServerSocket probe = new ServerSocket()) {
+        // as the REST server binds: connections of a previous run in TIME_WAIT do not block the port
         probe.setReuseAddress(true);
+        probe.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
       } catch (IOException e) {
         throw new IllegalStateException("port " + port + " for the Flink web UI is already in use; choose another with "
             + "flink.restPort in the config (or stop what uses it)", e);
