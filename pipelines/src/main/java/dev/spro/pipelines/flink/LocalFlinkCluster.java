@@ -1,8 +1,5 @@
 package dev.spro.pipelines.flink;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -36,16 +33,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
    * port). A port already in use is a clear error, not a silent move to another port.
    */
   public static LocalFlinkCluster start(int port, int slots) {
-    if (port > 0) {
-      try (ServerSocket probe = new ServerSocket()) {
-        // as the REST server binds: connections of a previous run in TIME_WAIT do not block the port
-        probe.setReuseAddress(true);
-        probe.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-      } catch (IOException e) {
-        throw new IllegalStateException("port " + port + " for the Flink web UI is already in use; choose another with "
-            + "flink.restPort in the config (or stop what uses it)", e);
-      }
-    }
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_ADDRESS, "localhost");
     conf.set(RestOptions.ADDRESS, "localhost");
@@ -75,6 +62,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
         cluster.close();
       } catch (Exception ignored) {
         // the start failure is what matters
+      }
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.net.BindException) {
+          throw new IllegalStateException("port " + port + " for the Flink web UI is already in use; choose another with "
+              + "flink.restPort in the config (or stop what uses it)", e);
+        }
       }
       throw new IllegalStateException("cannot start the embedded Flink cluster: " + e.getMessage(), e);
     }
