@@ -70,7 +70,8 @@ public final class ModelCheckpoint {
     void write(Path file) throws IOException;
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes {@code dir} and everything under it; nothing if it does not exist. */
+  public static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

@@ -9,9 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.spro.models.config.ModelConfig;
-import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.EngineTestBase;
 import dev.spro.models.nn.Layout;
 import dev.spro.models.nn.TinyModels;
 import dev.spro.models.nn.Transformer;
@@ -26,33 +25,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class CheckpointTest {
-  NDManager manager;
+class CheckpointTest extends EngineTestBase {
   @TempDir Path dir;
-
-  @BeforeAll
-  static void engine() {
-    DjlRuntime.init();
-  }
-
-  @BeforeEach
-  void open() {
-    manager = Engine.getInstance().newBaseManager();
-    JniUtils.setGradMode(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   static float[] logits(Transformer model, NDManager m) {
     Layout l = Layout.of(List.of(new int[] {3, 4, 5, 6}, new int[] {7, 8}), null, 0);

@@ -8,39 +8,18 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.spro.models.config.ModelConfig;
-import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.EngineTestBase;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-class TransformerTest {
-  NDManager manager;
-
-  @BeforeAll
-  static void engine() {
-    DjlRuntime.init();
-  }
-
-  @BeforeEach
-  void open() {
-    manager = Engine.getInstance().newBaseManager();
-    JniUtils.setGradMode(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
+class TransformerTest extends EngineTestBase {
 
   static ModelConfig config(String family) {
     return family.equals("qwen2") ? TinyModels.qwen2() : TinyModels.llama();

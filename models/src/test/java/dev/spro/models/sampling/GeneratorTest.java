@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.EngineTestBase;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.TinyModels;
 import dev.spro.models.nn.Transformer;
@@ -21,31 +21,21 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class GeneratorTest {
+class GeneratorTest extends EngineTestBase {
   static final SamplingParams SAMPLE = new SamplingParams(1.0, 0, 1.0, 12, Set.of(2));
-  NDManager manager;
   Transformer model;
 
-  @BeforeAll
-  static void engine() {
-    DjlRuntime.init();
-  }
-
   @BeforeEach
-  void open() {
-    manager = Engine.getInstance().newBaseManager();
-    // Larger weights than the default init so the distribution is far from uniform.
+  void createModel() {
     model = Transformer.initialize(TinyModels.llama(), 17, manager, DataType.FLOAT32);
   }
 
   @AfterEach
-  void close() {
+  void closeModel() {
     model.close();
-    manager.close();
   }
 
   static final List<int[]> PROMPTS = List.of(new int[] {5, 6, 7}, new int[] {8}, new int[] {9, 10, 11, 12, 13, 14}, new int[] {15, 16});

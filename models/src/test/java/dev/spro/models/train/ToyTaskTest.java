@@ -8,11 +8,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.config.ModelConfig;
-import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.EngineTestBase;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
@@ -24,34 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole training loop on a toy task — reverse a string of digits — learns it: the loss falls
  * low and greedy decoding reverses strings it never saw. And the same seed gives the same weights.
  */
-class ToyTaskTest {
+class ToyTaskTest extends EngineTestBase {
   static final CharTokenizer TOKENIZER = new CharTokenizer("0123456789=");
-  NDManager manager;
-
-  @BeforeAll
-  static void engine() {
-    DjlRuntime.init();
-  }
-
-  @BeforeEach
-  void open() {
-    manager = Engine.getInstance().newBaseManager();
-    JniUtils.setGradMode(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   static ModelConfig config() {
     return ModelConfig.builder().vocabSize(TOKENIZER.vocabSize()).hiddenSize(64).intermediateSize(128).layers(2)

@@ -9,9 +9,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.EngineTestBase;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.TinyModels;
@@ -20,30 +19,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TrainingUtilitiesTest {
-  NDManager manager;
-
-  @BeforeAll
-  static void engine() {
-    DjlRuntime.init();
-  }
-
-  @BeforeEach
-  void open() {
-    manager = Engine.getInstance().newBaseManager();
-    JniUtils.setGradMode(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
+class TrainingUtilitiesTest extends EngineTestBase {
 
   /** loss = sum(c * p^2): gradient 2 c p, known in closed form for the hand-written AdamW. */
   static void backward(NDArray p, double[] c) {

@@ -84,7 +84,7 @@ public final class Driver {
   /** The dataset of a run: a built-in task, or the valid rows of prompt files (by id, in file order). */
   record Dataset(ArithmeticTask task, String pattern, List<String> ids) {
     int size() {
-      return task != null ? ids.size() : ids.size();
+      return ids.size();
     }
   }
 
