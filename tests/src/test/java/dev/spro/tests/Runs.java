@@ -4,7 +4,6 @@ import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.run.Driver;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -75,9 +74,5 @@ final class Runs {
     Path f = dir.resolve("config-" + System.nanoTime() + ".yaml");
     c.write(f);
     return f.toString();
-  }
-
-  static String classpathSeparator() {
-    return File.pathSeparator;
   }
 }

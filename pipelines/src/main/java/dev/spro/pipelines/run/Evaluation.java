@@ -7,9 +7,7 @@ import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.task.ArithmeticTask;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
@@ -24,15 +22,7 @@ public final class Evaluation {
   private Evaluation() {}
 
   /** What an evaluation measured. */
-  public record Result(double accuracy, double passAtK, double meanResponseLength, long responses, int samples) {
-    public Map<String, Object> asMetrics(String prefix) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put(prefix + "accuracy", accuracy);
-      m.put(prefix + "pass@" + samples, passAtK);
-      m.put(prefix + "response_length", meanResponseLength);
-      return m;
-    }
-  }
+  public record Result(double accuracy, double passAtK, double meanResponseLength, long responses, int samples) {}
 
   public static Result run(PipelineOptions options, Path checkpoint, ArithmeticTask task, int testSize, ModelSpec spec,
       SamplingParams sampling, int samples, int batchRows, int shards, long seed) {

@@ -11,7 +11,6 @@ import org.apache.beam.sdk.extensions.avro.io.AvroIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
@@ -77,16 +76,5 @@ public final class StageOutput {
       Files2.writeAtomically(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
       c.output(c.element());
     }
-  }
-
-  /** The same as a transform, for readable pipeline graphs. */
-  public static <T extends SpecificRecord> PTransform<PCollection<T>, PCollection<T>> committed(Class<T> type, Path dir,
-      int shards, String name) {
-    return new PTransform<>() {
-      @Override
-      public PCollection<T> expand(PCollection<T> input) {
-        return commit(input, type, dir, shards, name);
-      }
-    };
   }
 }

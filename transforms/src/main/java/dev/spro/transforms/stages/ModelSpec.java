@@ -42,10 +42,24 @@ public record ModelSpec(String tokenizer, String tokenizerArg, String chatTempla
     return t.encode(ChatTemplate.of(chatTemplate).render(messages));
   }
 
-  /** Starts the engine (once per JVM) and loads a checkpoint into a manager of its own. */
+  /**
+   * Starts the engine (once per JVM) and loads a checkpoint; the model's arrays live in a
+   * sub-manager of one JVM-wide manager and are freed when the model is closed.
+   */
   public Transformer load(Path checkpoint) {
-    DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
-    NDManager manager = Engine.getInstance().newBaseManager();
-    return ModelCheckpoint.load(checkpoint, manager, DataType.FLOAT32);
+    return ModelCheckpoint.load(checkpoint, Models.manager(threads), DataType.FLOAT32);
+  }
+
+  /** The JVM-wide parent manager of the models that workers load. */
+  private static final class Models {
+    private static NDManager manager;
+
+    static synchronized NDManager manager(int threads) {
+      if (manager == null) {
+        DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
+        manager = Engine.getInstance().newBaseManager();
+      }
+      return manager;
+    }
   }
 }
