@@ -32,6 +32,7 @@ import dev.spro.transforms.stages.DataCursor;
 import dev.spro.transforms.stages.FaultInjection;
 import dev.spro.transforms.stages.GradientStep;
 import dev.spro.transforms.stages.IterationContext;
+import dev.spro.transforms.stages.Lists;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.stages.ReadPrompts;
 import dev.spro.transforms.stages.RunLayout;
@@ -396,12 +397,12 @@ public final class Driver {
       var r = s.getRollout();
       batch.addResponse(s.getOutcomeReward(), r.getPromptTokenIds().size(), r.getResponseTokenIds().size(),
           r.getFinishReason() == FinishReason.LENGTH);
-      batch.addTokenStats(floats(s.getOldLogprobs()), floats(s.getRefLogprobs()), floats(s.getEntropies()),
+      batch.addTokenStats(Lists.floats(s.getOldLogprobs()), Lists.floats(s.getRefLogprobs()), Lists.floats(s.getEntropies()),
           r.getResponseTokenIds().size());
       tokens += r.getPromptTokenIds().size() + r.getResponseTokenIds().size();
     }
     for (TrainingExample e : readAll(RunLayout.stage(runDir, k, RunLayout.EXAMPLES), TrainingExample.class)) {
-      double[] a = e.getAdvantages().stream().mapToDouble(Float::doubleValue).toArray();
+      double[] a = Lists.doubles(e.getAdvantages());
       batch.addAdvantages(a, a.length);
     }
     m.putAll(batch.toMap());
@@ -441,14 +442,6 @@ public final class Driver {
       for (Path f : s.filter(f -> f.toString().endsWith(".avro")).sorted().toList()) {
         out.addAll(AvroFiles.read(f, type));
       }
-    }
-    return out;
-  }
-
-  private static float[] floats(List<Float> list) {
-    float[] out = new float[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
     }
     return out;
   }

@@ -66,16 +66,8 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
   }
 
   static Whitening.Moments moments(TrainingExample e) {
-    double[][] a = {doubles(e.getAdvantages())};
+    double[][] a = {Lists.doubles(e.getAdvantages())};
     return Whitening.moments(a, new int[] {a[0].length});
-  }
-
-  static double[] doubles(List<Float> values) {
-    double[] out = new double[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i);
-    }
-    return out;
   }
 
   static final class GroupFn extends DoFn<KV<String, Iterable<ScoredRollout>>, TrainingExample> {
@@ -162,7 +154,7 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
 
     @ProcessElement
     public void process(@Element TrainingExample e, OutputReceiver<TrainingExample> out, ProcessContext c) {
-      double[][] a = {doubles(e.getAdvantages())};
+      double[][] a = {Lists.doubles(e.getAdvantages())};
       Whitening.apply(a, new int[] {a[0].length}, c.sideInput(moments));
       List<Float> w = new ArrayList<>(a[0].length);
       for (double v : a[0]) {

@@ -12,20 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Accuracy of a checkpoint on held-out prompts: {@code samples} responses per prompt (greedy when
@@ -61,9 +56,7 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
   @Override
   public PDone expand(PCollection<Prompt> prompts) {
     prompts
-        .apply("ShardByPrompt", WithKeys.of((Prompt p) -> Shards.of(p.getId(), shards)).withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(Prompt.class)))
-        .apply("GroupShards", GroupByKey.create())
+        .apply("Shards", Shards.group(Prompt::getId, AvroCoder.of(Prompt.class), shards))
         .apply("Answer", ParDo.of(new EvalFn(this)));
     return PDone.in(prompts.getPipeline());
   }

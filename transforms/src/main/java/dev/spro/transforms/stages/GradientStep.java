@@ -29,27 +29,22 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stage 6: the policy update, written as checkpoint k+1.
@@ -92,10 +87,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .apply("BatchTotals", Combine.globally(new BatchTotals.Fn()))
         .apply(View.asSingleton());
     PCollectionView<Iterable<ShardGradient>> shards = examples
-        .apply("ShardByPrompt", WithKeys.of((TrainingExample e) -> Shards.of(e.getPromptId(), ctx.shards()))
-            .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(TrainingExample.class)))
-        .apply("GroupShards", GroupByKey.create())
+        .apply("Shards", Shards.group(TrainingExample::getPromptId, AvroCoder.of(TrainingExample.class), ctx.shards()))
         .apply("ShardGradients", ParDo.of(new ShardGradientFn(ctx, totals)).withSideInputs(totals))
         .setCoder(SerializableCoder.of(ShardGradient.class))
         .apply(View.asIterable());
@@ -109,10 +101,6 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
   /** Writes a checkpoint directory's manifest (implemented where the run directory is known). */
   public interface CheckpointManifests extends java.io.Serializable {
     void write(Path checkpointDir, IterationContext ctx, long optimizerStep) throws IOException;
-  }
-
-  static int[] ints(List<Integer> list) {
-    return SelfGuidedReward.ints(list);
   }
 
   /** {@code rows} of per-token values as a {@code [rows, width]} array padded with 0. */
@@ -175,8 +163,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
             case SEQ_MEAN_TOKEN_SUM, SEQ_MEAN_TOKEN_MEAN -> (double) mb.size() / totals.sequences();
             case SEQ_MEAN_TOKEN_SUM_NORM -> (double) mb.size() / totals.sequences();
           };
-          List<int[]> prompts = mb.stream().map(e -> ints(e.getPromptTokenIds())).toList();
-          List<int[]> responses = mb.stream().map(e -> ints(e.getResponseTokenIds())).toList();
+          List<int[]> prompts = mb.stream().map(e -> Lists.ints(e.getPromptTokenIds())).toList();
+          List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
           try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0);
             int width = (int) s.mask().getShape().get(1);

@@ -11,23 +11,18 @@ import dev.spro.schemas.Rollout;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stage 2: G responses per prompt from the policy of this iteration. Prompts go to shards by id;
@@ -50,10 +45,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
   @Override
   public PCollectionTuple expand(PCollection<Prompt> prompts) {
     PCollectionTuple out = prompts
-        .apply("ShardByPrompt", WithKeys.of((Prompt p) -> Shards.of(p.getId(), ctx.shards()))
-            .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(Prompt.class)))
-        .apply("GroupShards", GroupByKey.create())
+        .apply("Shards", Shards.group(Prompt::getId, AvroCoder.of(Prompt.class), ctx.shards()))
         .apply("Sample", ParDo.of(new SampleFn(ctx)).withOutputTags(ROLLOUTS, TupleTagList.of(TOO_LONG)));
     out.get(ROLLOUTS).setCoder(AvroCoder.of(Rollout.class));
     out.get(TOO_LONG).setCoder(AvroCoder.of(RejectedRow.class));
@@ -128,9 +120,9 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
               .setSeed(seeds[r - from])
               .setDataSource(p.getDataSource())
               .setGroundTruth(p.getGroundTruth())
-              .setPromptTokenIds(boxed(rowTokens.get(r)))
-              .setResponseTokenIds(boxed(g.tokens()))
-              .setSamplerLogprobs(boxedFloats(g.samplerLogProbs()))
+              .setPromptTokenIds(Lists.of(rowTokens.get(r)))
+              .setResponseTokenIds(Lists.of(g.tokens()))
+              .setSamplerLogprobs(Lists.of(g.samplerLogProbs()))
               .setFinishReason(g.stopped() ? FinishReason.STOP : FinishReason.LENGTH)
               .setResponseText(tokenizer.decode(g.tokens()))
               .build());
@@ -172,21 +164,5 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
         tokenizer.close();
       }
     }
-  }
-
-  static List<Integer> boxed(int[] a) {
-    List<Integer> out = new ArrayList<>(a.length);
-    for (int v : a) {
-      out.add(v);
-    }
-    return out;
-  }
-
-  static List<Float> boxedFloats(float[] a) {
-    List<Float> out = new ArrayList<>(a.length);
-    for (float v : a) {
-      out.add(v);
-    }
-    return out;
   }
 }

@@ -7,19 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stage 4: a full forward pass of the policy of this iteration and of the frozen reference over
@@ -39,10 +34,8 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
   @Override
   public PCollection<ScoredRollout> expand(PCollection<ScoredRollout> in) {
     return in
-        .apply("ShardByPrompt", WithKeys.of((ScoredRollout s) -> Shards.of(s.getRollout().getPromptId(), ctx.shards()))
-            .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(ScoredRollout.class)))
-        .apply("GroupShards", GroupByKey.create())
+        .apply("Shards", Shards.group((ScoredRollout s) -> s.getRollout().getPromptId(),
+            AvroCoder.of(ScoredRollout.class), ctx.shards()))
         .apply("LogProbs", ParDo.of(new ScoreFn(ctx)))
         .setCoder(AvroCoder.of(ScoredRollout.class));
   }
@@ -81,19 +74,19 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
       all.sort(ORDER);
       for (int from = 0; from < all.size(); from += ctx.batchRows()) {
         List<ScoredRollout> batch = all.subList(from, Math.min(all.size(), from + ctx.batchRows()));
-        List<int[]> prompts = batch.stream().map(s -> ints(s.getRollout().getPromptTokenIds())).toList();
-        List<int[]> responses = batch.stream().map(s -> ints(s.getRollout().getResponseTokenIds())).toList();
+        List<int[]> prompts = batch.stream().map(s -> Lists.ints(s.getRollout().getPromptTokenIds())).toList();
+        List<int[]> responses = batch.stream().map(s -> Lists.ints(s.getRollout().getResponseTokenIds())).toList();
         var manager = policy.parameters().values().iterator().next().getManager();
         float[][][] old = Scorer.scoreToArrays(policy, manager, prompts, responses, 0);
         float[][][] ref = Scorer.scoreToArrays(reference, manager, prompts, responses, 0);
         float[][][] phi = prm == null ? null : Scorer.scoreToArrays(prm, manager, prompts, responses, 0);
         for (int i = 0; i < batch.size(); i++) {
           ScoredRollout.Builder b = ScoredRollout.newBuilder(batch.get(i))
-              .setOldLogprobs(GroupSampling.boxedFloats(old[0][i]))
-              .setRefLogprobs(GroupSampling.boxedFloats(ref[0][i]))
-              .setEntropies(GroupSampling.boxedFloats(old[1][i]));
+              .setOldLogprobs(Lists.of(old[0][i]))
+              .setRefLogprobs(Lists.of(ref[0][i]))
+              .setEntropies(Lists.of(old[1][i]));
           if (phi != null) {
-            b.setPrmLogprobs(GroupSampling.boxedFloats(phi[0][i]));
+            b.setPrmLogprobs(Lists.of(phi[0][i]));
           }
           out.output(b.build());
           scored.inc();
@@ -110,13 +103,5 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
         }
       }
     }
-  }
-
-  static int[] ints(List<Integer> list) {
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
   }
 }

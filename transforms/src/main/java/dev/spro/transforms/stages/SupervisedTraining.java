@@ -110,8 +110,8 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
         List<int[]> responses = new ArrayList<>();
         for (int i = 0; i < settings.batchSize(); i++) {
           Rollout r = examples.get(order[(offset + i) % examples.size()]);
-          prompts.add(SelfGuidedReward.ints(r.getPromptTokenIds()));
-          responses.add(SelfGuidedReward.ints(r.getResponseTokenIds()));
+          prompts.add(Lists.ints(r.getPromptTokenIds()));
+          responses.add(Lists.ints(r.getResponseTokenIds()));
         }
         try (NDManager s = base.newSubManager(); GradientCollector g = Engine.getInstance().newGradientCollector()) {
           Scorer.TokenScores ts = Scorer.score(m, s, prompts, responses, 0);
