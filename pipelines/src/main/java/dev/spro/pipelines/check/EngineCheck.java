@@ -1,14 +1,12 @@
 package dev.spro.pipelines.check;
 
+import dev.spro.pipelines.run.BeamCounters;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -57,17 +55,7 @@ public final class EngineCheck {
 
   /** Sum over workers of a counter in {@link TensorWorkload#METRICS_NAMESPACE}. */
   public static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result.metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(TensorWorkload.METRICS_NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
+    return BeamCounters.sum(result, TensorWorkload.METRICS_NAMESPACE, name);
   }
 
   static final class CompareFn extends DoFn<KV<Long, Double>, Void> {

@@ -55,9 +55,6 @@ import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -93,7 +90,7 @@ public final class Driver {
   public Path run() throws IOException {
     RunDirectory dir = RunDirectory.open(runDir, config);
     Dataset data = dataset();
-    ModelSpec spec = modelSpec();
+    ModelSpec spec = modelSpec(config);
     Manifests manifests = new Manifests(config.hash(), data.size(), config.data.batchSize, config.algorithm.name);
     int start = Math.max(0, dir.lastCheckpoint());
     if (dir.lastCheckpoint() >= config.run.iterations && dir.lastCheckpoint() >= 0
@@ -202,13 +199,15 @@ public final class Driver {
         new LinkedHashMap<>(config.verifiers.custom), config.data.failOnBadRows, fault);
   }
 
-  private int eosId(ModelSpec spec) {
+  /** The end-of-response token of the tokenizer {@code spec} names. */
+  public static int eosId(ModelSpec spec) {
     try (TextTokenizer t = spec.newTokenizer(Integer.MAX_VALUE)) {
       return t.eosId();
     }
   }
 
-  ModelSpec modelSpec() {
+  /** The tokenizer, chat template and threads of {@code config}. */
+  public static ModelSpec modelSpec(RunConfig config) {
     RunConfig.Model m = config.model;
     if (m.tokenizer.equals("char")) {
       String alphabet = config.data.task != null ? ArithmeticTask.ALPHABET : CharTokenizer.arithmetic().alphabet();
@@ -220,12 +219,20 @@ public final class Driver {
     return new ModelSpec("hf", m.tokenizer + "|" + m.eosToken, m.chatTemplate, m.threads);
   }
 
+  /** The built-in task of {@code config}, or null when it reads files. */
+  public static ArithmeticTask task(RunConfig config) {
+    if (config.data.task == null) {
+      return null;
+    }
+    RunConfig.Arithmetic t = config.data.arithmetic;
+    return new ArithmeticTask(t.minOperands, t.maxOperands, t.maxOperand, t.testShare, t.seed);
+  }
+
   Dataset dataset() {
-    if (config.data.task != null) {
-      RunConfig.Arithmetic t = config.data.arithmetic;
-      ArithmeticTask task = new ArithmeticTask(t.minOperands, t.maxOperands, t.maxOperand, t.testShare, t.seed);
-      List<String> ids = new ArrayList<>(t.trainSize);
-      for (int i = 0; i < t.trainSize; i++) {
+    ArithmeticTask task = task(config);
+    if (task != null) {
+      List<String> ids = new ArrayList<>(config.data.arithmetic.trainSize);
+      for (int i = 0; i < config.data.arithmetic.trainSize; i++) {
         ids.add(Integer.toString(i));
       }
       return new Dataset(task, null, ids);
@@ -291,25 +298,28 @@ public final class Driver {
       }
       if (warm) {
         warmStart(dir, spec, data, cluster, sft, init);
-        Path done = dev.spro.transforms.stages.SupervisedTraining.stepDir(sft, config.warmStart.steps);
-        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
-        Files2.deleteRecursively(tmp);
-        Files.createDirectories(tmp);
-        Files.copy(done.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
-        Files.copy(done.resolve(ModelCheckpoint.WEIGHTS), tmp.resolve(ModelCheckpoint.WEIGHTS));
-        manifests.write(tmp, 0, 0, config.run.seed);
-        Files.move(tmp, ckpt, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        copyModel(dev.spro.transforms.stages.SupervisedTraining.stepDir(sft, config.warmStart.steps), ckpt,
+            tmp -> manifests.write(tmp, 0, 0, config.run.seed));
       }
     }
     Path prm = RunLayout.prm(runDir, 0);
     if (config.algorithm.name.equals("prime") && !Files.isDirectory(prm)) {
-      Path tmp = prm.resolveSibling(prm.getFileName() + ".tmp");
-      Files2.deleteRecursively(tmp);
-      Files.createDirectories(tmp);
-      Files.copy(ckpt.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
-      Files.copy(ckpt.resolve(ModelCheckpoint.WEIGHTS), tmp.resolve(ModelCheckpoint.WEIGHTS));
-      Files.move(tmp, prm, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      copyModel(ckpt, prm, tmp -> { });
     }
+  }
+
+  /**
+   * Copies a model (config.json and model.safetensors, not its optimizer state) to {@code to}
+   * through a temporary directory renamed into place; {@code extra} adds files before the rename.
+   */
+  private static void copyModel(Path from, Path to, ModelCheckpoint.FileWriter extra) throws IOException {
+    Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+    Files2.deleteRecursively(tmp);
+    Files.createDirectories(tmp);
+    Files.copy(from.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
+    Files.copy(from.resolve(ModelCheckpoint.WEIGHTS), tmp.resolve(ModelCheckpoint.WEIGHTS));
+    extra.write(tmp);
+    Files.move(tmp, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Transformer initialModel(ModelSpec spec, NDManager manager) {
@@ -416,15 +426,15 @@ public final class Driver {
         }
       });
     }
-    m.put(MetricNames.TIMING_GEN, counter(result, "spro.sample", "micros") / 1e6);
-    m.put(MetricNames.TIMING_REF, counter(result, "spro.score", "micros") / 1e6);
-    m.put(MetricNames.TIMING_UPDATE_ACTOR, counter(result, "spro.gradient", "micros") / 1e6);
+    m.put(MetricNames.TIMING_GEN, BeamCounters.sum(result, "spro.sample", "micros") / 1e6);
+    m.put(MetricNames.TIMING_REF, BeamCounters.sum(result, "spro.score", "micros") / 1e6);
+    m.put(MetricNames.TIMING_UPDATE_ACTOR, BeamCounters.sum(result, "spro.gradient", "micros") / 1e6);
     m.put(MetricNames.TIMING_STEP, seconds);
     m.put(MetricNames.PERF_THROUGHPUT, tokens / seconds);
     m.put(MetricNames.PERF_MAX_MEMORY_GB, peakResidentGb());
-    m.put(MetricNames.GROUPS_ALL_CORRECT, counter(result, "spro.advantage", "groups_all_correct"));
-    m.put(MetricNames.GROUPS_ALL_WRONG, counter(result, "spro.advantage", "groups_all_wrong"));
-    m.put(MetricNames.GROUPS_FILTERED, counter(result, "spro.advantage", "groups_filtered"));
+    m.put(MetricNames.GROUPS_ALL_CORRECT, BeamCounters.sum(result, "spro.advantage", "groups_all_correct"));
+    m.put(MetricNames.GROUPS_ALL_WRONG, BeamCounters.sum(result, "spro.advantage", "groups_all_wrong"));
+    m.put(MetricNames.GROUPS_FILTERED, BeamCounters.sum(result, "spro.advantage", "groups_filtered"));
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("iteration", k);
     line.put("phase", "train");
@@ -444,19 +454,6 @@ public final class Driver {
       }
     }
     return out;
-  }
-
-  static long counter(PipelineResult result, String namespace, String name) {
-    long total = 0;
-    try {
-      for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-          .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
-        total += c.getAttempted();
-      }
-    } catch (UnsupportedOperationException e) {
-      return 0;
-    }
-    return total;
   }
 
   /** Peak resident memory of this process (native engine memory included), from /proc. */

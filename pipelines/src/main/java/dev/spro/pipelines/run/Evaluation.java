@@ -40,11 +40,11 @@ public final class Evaluation {
       throw new IllegalStateException("evaluation of " + checkpoint + " ended in state " + state);
     }
     String ns = Evaluate.namespace(label);
-    long correct = Driver.counter(r, ns, "correct");
-    long responses = Driver.counter(r, ns, "responses");
-    long solved = Driver.counter(r, ns, "prompts_solved");
-    long promptCount = Driver.counter(r, ns, "prompts");
-    long tokens = Driver.counter(r, ns, "response_tokens");
+    long correct = BeamCounters.sum(r, ns, "correct");
+    long responses = BeamCounters.sum(r, ns, "responses");
+    long solved = BeamCounters.sum(r, ns, "prompts_solved");
+    long promptCount = BeamCounters.sum(r, ns, "prompts");
+    long tokens = BeamCounters.sum(r, ns, "response_tokens");
     return new Result(responses == 0 ? 0 : (double) correct / responses, promptCount == 0 ? 0 : (double) solved / promptCount,
         responses == 0 ? 0 : (double) tokens / responses, responses, samples);
   }

@@ -3,9 +3,9 @@ package dev.spro.runners.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.sampling.SamplingParams;
-import dev.spro.models.tokenizer.TextTokenizer;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.FlinkOptions;
+import dev.spro.pipelines.run.Driver;
 import dev.spro.pipelines.run.Evaluation;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.task.ArithmeticTask;
@@ -42,13 +42,10 @@ public final class EvalCommand implements Callable<Integer> {
       System.err.println("spro eval: evaluation covers the built-in task's test split; this config reads files");
       return 2;
     }
-    RunConfig.Arithmetic a = c.data.arithmetic;
-    ArithmeticTask task = new ArithmeticTask(a.minOperands, a.maxOperands, a.maxOperand, a.testShare, a.seed);
-    ModelSpec spec = new ModelSpec("char", ArithmeticTask.ALPHABET, c.model.chatTemplate, c.model.threads);
-    int eos;
-    try (TextTokenizer t = spec.newTokenizer(Integer.MAX_VALUE)) {
-      eos = t.eosId();
-    }
+    // the same task, tokenizer and template as the run that wrote the checkpoint
+    ArithmeticTask task = Driver.task(c);
+    ModelSpec spec = Driver.modelSpec(c);
+    int eos = Driver.eosId(spec);
     int n = testSize != null ? testSize : c.eval.testSize;
     PipelineOptions greedyOptions = FlinkOptions.forJob(FlinkOptions.LOCAL, c.flink.parallelism, "spro-eval-greedy");
     Evaluation.Result greedy = Evaluation.run(greedyOptions, checkpoint, task, n, spec,
