@@ -148,6 +148,30 @@ public final class DjlRuntime {
     JniUtils.setGradMode(false);
   }
 
+  /**
+   * Turns gradient recording off on the calling thread until the scope is closed, then restores
+   * what it was: for inference and in-place parameter updates inside code that may run under a
+   * gradient collector. {@code try (var g = DjlRuntime.noGrad()) { ... }}
+   */
+  public static GradScope noGrad() {
+    return new GradScope(JniUtils.isGradMode());
+  }
+
+  /** See {@link #noGrad()}. */
+  public static final class GradScope implements AutoCloseable {
+    private final boolean before;
+
+    private GradScope(boolean before) {
+      this.before = before;
+      JniUtils.setGradMode(false);
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setGradMode(before);
+    }
+  }
+
   /** Turns gradient recording back on for the calling thread (training code). */
   public static void gradOnThisThread() {
     init();

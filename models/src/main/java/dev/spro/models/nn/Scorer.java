@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import dev.spro.models.engine.DjlRuntime;
 
 /**
  * Per-token log-probabilities and entropies of given responses under a model: one full forward
@@ -62,9 +63,7 @@ public final class Scorer {
   /** Plain arrays, no gradient: {@code [0]} log-probs and {@code [1]} entropies, each response its own length. */
   public static float[][][] scoreToArrays(Transformer model, NDManager parent, List<int[]> prompts, List<int[]> responses,
       int pad) {
-    boolean wasGrad = ai.djl.pytorch.jni.JniUtils.isGradMode();
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-    try (NDManager m = parent.newSubManager()) {
+    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = parent.newSubManager()) {
       TokenScores s = score(model, m, prompts, responses, pad);
       int rw = (int) s.logProbs().getShape().get(1);
       float[] lp = s.logProbs().toType(DataType.FLOAT32, false).toFloatArray();
@@ -76,8 +75,6 @@ public final class Scorer {
         out[1][i] = java.util.Arrays.copyOfRange(ent, i * rw, i * rw + n);
       }
       return out;
-    } finally {
-      ai.djl.pytorch.jni.JniUtils.setGradMode(wasGrad);
     }
   }
 }

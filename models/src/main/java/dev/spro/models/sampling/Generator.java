@@ -3,7 +3,6 @@ package dev.spro.models.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.spro.models.nn.KvCache;
 import dev.spro.models.nn.Layout;
 import dev.spro.models.nn.Transformer;
@@ -11,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import dev.spro.models.engine.DjlRuntime;
 
 /**
  * Batched sampling with a key/value cache: one forward over the left-padded prompts (prefill),
@@ -37,9 +37,9 @@ public final class Generator {
             + params.maxNewTokens() + " new tokens it exceeds the model's context of " + maxContext);
       }
     }
-    boolean wasGrad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try (NDManager m = parent.newSubManager(); KvCache cache = new KvCache(m, model.config().numHiddenLayers())) {
+    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad();
+        NDManager m = parent.newSubManager();
+        KvCache cache = new KvCache(m, model.config().numHiddenLayers())) {
       Layout layout = Layout.of(prompts, null, pad);
       SplittableRandom[] rngs = new SplittableRandom[b];
       List<List<Integer>> tokens = new ArrayList<>();
@@ -101,8 +101,6 @@ public final class Generator {
         out.add(new Generation(t, l, stopped[i]));
       }
       return out;
-    } finally {
-      JniUtils.setGradMode(wasGrad);
     }
   }
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.nn.Scalars;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.spro.models.engine.DjlRuntime;
 
 /**
  * AdamW with decoupled weight decay and bias correction, step for step PyTorch's:
@@ -65,9 +65,8 @@ public final class AdamW implements AutoCloseable {
    * gradient) with learning rate {@code lr}.
    */
   public void update(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
-    boolean wasGrad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false); // in-place updates of leaves must not be recorded
-    try (NDManager m = manager.newSubManager()) {
+    // in-place updates of leaves must not be recorded
+    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = manager.newSubManager()) {
       step++;
       double bc1 = 1 - Math.pow(hyper.beta1(), step);
       double bc2Sqrt = Math.sqrt(1 - Math.pow(hyper.beta2(), step));
@@ -93,8 +92,6 @@ public final class AdamW implements AutoCloseable {
         NDArray denom = sq.sqrt().div(Scalars.of(sq, bc2Sqrt)).add(Scalars.of(sq, hyper.eps()));
         p.subi(mom.div(denom).mul(Scalars.of(p, lr / bc1)));
       }
-    } finally {
-      JniUtils.setGradMode(wasGrad);
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.spro.models.nn.Scalars;
 import java.util.Map;
+import dev.spro.models.engine.DjlRuntime;
 
 /**
  * Gradients of a model's parameters. The engine accumulates gradients across backward calls
@@ -48,16 +49,12 @@ public final class Gradients {
       throw new IllegalStateException("gradient norm is " + norm + ": refusing to take an optimizer step");
     }
     if (maxNorm > 0 && norm > maxNorm) {
-      boolean wasGrad = JniUtils.isGradMode();
-      JniUtils.setGradMode(false);
-      try (NDManager m = scratch.newSubManager()) {
+      try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = scratch.newSubManager()) {
         for (NDArray p : params.values()) {
           NDArray g = p.getGradient();
           g.attach(m);
           g.muli(Scalars.of(g, maxNorm / (norm + 1e-6)));
         }
-      } finally {
-        JniUtils.setGradMode(wasGrad);
       }
     }
     return norm;
