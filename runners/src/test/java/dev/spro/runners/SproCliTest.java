@@ -48,9 +48,17 @@ class SproCliTest {
   void unimplementedCommandsFailLoudly() {
     Run r = run("sample", "--checkpoint", "x");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, r.code());
-    Run cluster = run("cluster", "status");
     assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, run("data").code(), "data alone names its subcommands");
-    assertEquals(SproCli.EXIT_NOT_IMPLEMENTED, cluster.code());
+  }
+
+  @Test
+  void clusterStatusOfADirectoryWithoutAClusterSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    Run r = run("cluster", "status", "--dir", tmp.toString());
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.out().contains("not started here"), r.out());
+    Run stop = run("cluster", "stop", "--dir", tmp.toString());
+    assertEquals(0, stop.code(), stop.err());
+    assertTrue(stop.out().startsWith("no cluster running in"), stop.out());
   }
 
   @Test

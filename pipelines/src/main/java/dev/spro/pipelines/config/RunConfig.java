@@ -53,7 +53,7 @@ public final class RunConfig {
   public static final class Run {
     public String name = "spro";
     public long seed = 1;
-    public int iterations = 10;
+    public int iterations = 40;
   }
 
   public static final class Data {
@@ -87,11 +87,16 @@ public final class RunConfig {
     public String chatTemplate = "plain";
     /** Engine threads per worker (0: all cores). */
     public int threads = 0;
+    /**
+     * Where workers put the models: {@code cpu}, {@code gpu} (the worker's first visible CUDA GPU;
+     * an error without one) or {@code auto} (the GPU when the engine sees one, else the CPU).
+     */
+    public String device = "auto";
   }
 
   public static final class Init {
-    public int hiddenSize = 64;
-    public int intermediateSize = 176;
+    public int hiddenSize = 128;
+    public int intermediateSize = 352;
     public int layers = 2;
     public int heads = 4;
     public int kvHeads = 2;
@@ -99,7 +104,7 @@ public final class RunConfig {
   }
 
   public static final class Sampling {
-    public int samplesPerPrompt = 4;
+    public int samplesPerPrompt = 8;
     public double temperature = 1.0;
     public int topK = 0;
     public double topP = 1.0;
@@ -147,9 +152,11 @@ public final class RunConfig {
     public int microBatch = 32;
   }
 
+  /** PRIME's implicit process reward model, trained online on outcome labels. */
   public static final class Prime {
     public double beta = 0.05;
-    public double lr = 1e-6;
+    /** The reward model's learning rate: twice the policy's, the ratio of the PRIME paper (1e-6 vs 5e-7). */
+    public double lr = 2e-4;
   }
 
   public static final class Verifiers {
@@ -169,8 +176,10 @@ public final class RunConfig {
     public double gradClip = 1.0;
     public int saveEvery = 100;
     public int logEvery = 50;
-    /** Probability that a teacher step is wrong (the error propagates). */
-    public double errorRate = 0.15;
+    /** Probability that the teacher forgets the carry of an addition ({@code 8+5=3}); above 0.5 it is a habit the warm start learns. */
+    public double carrySlipRate = 0.6;
+    /** Probability that a teacher step is off by 1 or 2 (noise; the error propagates). */
+    public double errorRate = 0.05;
     /** Probability of a redundant re-check step after a step. */
     public double recheckRate = 0.3;
   }
@@ -237,6 +246,9 @@ public final class RunConfig {
     }
     if (optimizer.microBatch <= 0 || !(optimizer.lr > 0)) {
       problems.add("optimizer.microBatch and optimizer.lr must be > 0");
+    }
+    if (!List.of("cpu", "gpu", "auto").contains(model.device)) {
+      problems.add("model.device '" + model.device + "' is not one of cpu, gpu, auto");
     }
     if (flink.parallelism <= 0) {
       problems.add("flink.parallelism must be > 0");

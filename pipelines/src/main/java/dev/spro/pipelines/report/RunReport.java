@@ -38,23 +38,27 @@ public final class RunReport {
 
   private RunReport() {}
 
-  /** Writes the charts and report.html of {@code runs} into {@code out}; returns the HTML file. */
-  public static Path write(List<Path> runs, Path out) throws IOException {
+  /**
+   * Writes the charts, {@code comparison.md} (the {@link RunComparison} table against runs of the
+   * {@code baseline} algorithm, averaging the last {@code last} iterations) and report.html of
+   * {@code runs} into {@code out}; returns the HTML file.
+   */
+  public static Path write(List<Path> runs, Path out, String baseline, int last) throws IOException {
     Files.createDirectories(out);
     Map<String, List<JsonNode>> lines = new LinkedHashMap<>();
+    List<RunComparison.RunSummary> summaries = new ArrayList<>();
     for (Path run : runs) {
-      Path metrics = run.resolve("metrics.jsonl");
-      if (!Files.exists(metrics)) {
-        throw new IllegalArgumentException(run + " has no metrics.jsonl: is it a run directory?");
-      }
+      summaries.add(RunComparison.summarize(run, last));
       List<JsonNode> rows = new ArrayList<>();
-      for (String l : Files.readAllLines(metrics)) {
+      for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
         if (!l.isBlank()) {
           rows.add(JSON.readTree(l));
         }
       }
       lines.put(run.toAbsolutePath().normalize().getFileName().toString(), rows);
     }
+    RunComparison.Table table = RunComparison.table(summaries, baseline, last);
+    Files.writeString(out.resolve("comparison.md"), table.markdown());
     StringBuilder html = new StringBuilder("""
         <!doctype html>
         <html><head><meta charset="utf-8"><title>SPRO run report</title>
@@ -62,16 +66,8 @@ public final class RunReport {
         table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head><body>
         <h1>SPRO run report</h1>
         """);
-    html.append("<table><tr><th>run</th><th>iterations</th><th>first test accuracy</th><th>last test accuracy</th></tr>");
-    for (Map.Entry<String, List<JsonNode>> e : lines.entrySet()) {
-      List<double[]> acc = series(e.getValue(), "eval", "val/accuracy");
-      long iterations = e.getValue().stream().filter(n -> "train".equals(n.path("phase").asText())).count();
-      html.append("<tr><td style=\"text-align:left\">").append(escape(e.getKey())).append("</td><td>").append(iterations)
-          .append("</td><td>").append(acc.isEmpty() ? "" : String.format("%.3f", acc.get(0)[1]))
-          .append("</td><td>").append(acc.isEmpty() ? "" : String.format("%.3f", acc.get(acc.size() - 1)[1]))
-          .append("</td></tr>");
-    }
-    html.append("</table>\n<div>\n");
+    html.append(table.html());
+    html.append("<div>\n");
     for (Chart c : CHARTS) {
       XYChart chart = new XYChartBuilder().width(800).height(450).title(c.title()).xAxisTitle("iteration")
           .yAxisTitle(c.yLabel()).build();
@@ -114,6 +110,6 @@ public final class RunReport {
   }
 
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return RunComparison.Table.escape(s);
   }
 }

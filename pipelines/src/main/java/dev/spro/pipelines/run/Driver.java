@@ -111,10 +111,16 @@ public final class Driver {
       dir.writeLatest(start);
       out.printf("run %s: iterations %d..%d of %s%s%n", runDir, start, config.run.iterations - 1, config.algorithm.name,
           start > 0 ? " (resuming after iteration " + (start - 1) + ")" : "");
-      maybeEvaluate(dir, data, spec, cluster, start);
-      for (int k = start; k < config.run.iterations; k++) {
-        runIteration(dir, data, spec, manifests, cluster, k);
-        maybeEvaluate(dir, data, spec, cluster, k + 1);
+      try (Progress bar = Progress.count(config.algorithm.name, start, config.run.iterations, out)) {
+        phase = bar;
+        maybeEvaluate(dir, data, spec, cluster, start);
+        for (int k = start; k < config.run.iterations; k++) {
+          runIteration(dir, data, spec, manifests, cluster, k);
+          bar.stepTo(k + 1);
+          maybeEvaluate(dir, data, spec, cluster, k + 1);
+        }
+      } finally {
+        phase = null;
       }
     } finally {
       if (cluster != null) {
@@ -122,6 +128,13 @@ public final class Driver {
       }
     }
     Path last = RunLayout.checkpoint(runDir, config.run.iterations);
+    List<double[]> accuracy = dir.accuracies();
+    if (accuracy.size() > 1) {
+      double first = accuracy.get(0)[1];
+      double end = accuracy.get(accuracy.size() - 1)[1];
+      out.printf(Locale.ROOT, "test accuracy: %.3f at iteration %d -> %.3f at iteration %d (%+.1f points)%n", first,
+          (int) accuracy.get(0)[0], end, (int) accuracy.get(accuracy.size() - 1)[0], 100 * (end - first));
+    }
     out.println("final checkpoint: " + last);
     out.println("metrics: " + runDir.resolve(RunDirectory.METRICS));
     return last;
@@ -148,9 +161,9 @@ public final class Driver {
     dir.putMetrics(k, "train", JSON.writeValueAsString(metrics));
     dir.writeLatest(k + 1);
     dir.applyRetention(k + 1, config.retention.keepLast, config.retention.keepEvery);
-    out.printf(Locale.ROOT, "iter %4d  reward %.3f  length %5.1f  entropy %.3f  kl_ref %.4f  %.1f s%n", k,
+    say(String.format(Locale.ROOT, "iter %4d  reward %.3f  length %5.1f  entropy %.3f  kl_ref %.4f  %.1f s", k,
         num(metrics, MetricNames.SCORE_MEAN), num(metrics, MetricNames.RESPONSE_LENGTH_MEAN),
-        num(metrics, MetricNames.ACTOR_ENTROPY), num(metrics, MetricNames.ACTOR_KL_REF), seconds);
+        num(metrics, MetricNames.ACTOR_ENTROPY), num(metrics, MetricNames.ACTOR_KL_REF), seconds));
   }
 
   private static Set<String> idsOf(Dataset data, int[] rows) {
@@ -177,7 +190,10 @@ public final class Driver {
     if (cluster != null) {
       return cluster.options(config.flink.parallelism, jobName);
     }
-    return FlinkOptions.forJob(master, config.flink.parallelism, jobName);
+    // a session cluster: it has Flink, Beam and DJL; each job brings this project's classes
+    var options = FlinkOptions.forJob(master, config.flink.parallelism, jobName);
+    options.setFilesToStage(List.of(dev.spro.pipelines.flink.ClusterJars.jobJar().toString()));
+    return options;
   }
 
   IterationContext context(ModelSpec spec, int k) {
@@ -211,12 +227,12 @@ public final class Driver {
     RunConfig.Model m = config.model;
     if (m.tokenizer.equals("char")) {
       String alphabet = config.data.task != null ? ArithmeticTask.ALPHABET : CharTokenizer.arithmetic().alphabet();
-      return new ModelSpec("char", alphabet, m.chatTemplate, m.threads);
+      return new ModelSpec("char", alphabet, m.chatTemplate, m.threads, m.device);
     }
     if (m.eosToken == null) {
       throw new IllegalArgumentException("model.eosToken is required with a tokenizer.json (e.g. <|im_end|>)");
     }
-    return new ModelSpec("hf", m.tokenizer + "|" + m.eosToken, m.chatTemplate, m.threads);
+    return new ModelSpec("hf", m.tokenizer + "|" + m.eosToken, m.chatTemplate, m.threads, m.device);
   }
 
   /** The built-in task of {@code config}, or null when it reads files. */
@@ -342,13 +358,14 @@ public final class Driver {
   private void warmStart(RunDirectory dir, ModelSpec spec, Dataset data, LocalFlinkCluster cluster, Path sft, Path init)
       throws IOException {
     RunConfig.WarmStart w = config.warmStart;
-    ArithmeticTeacher teacher = new ArithmeticTeacher(w.errorRate, w.recheckRate, Seeds.of(config.run.seed, "teacher", 0));
-    out.printf(Locale.ROOT, "warm start: %d steps on %d teacher solutions (teacher accuracy %.2f)%n", w.steps, w.examples,
-        teacher.accuracy(data.task(), 2000));
+    ArithmeticTeacher teacher = new ArithmeticTeacher(w.carrySlipRate, w.errorRate, w.recheckRate, Seeds.of(config.run.seed, "teacher", 0));
+    int done = dev.spro.transforms.stages.SupervisedTraining.lastStep(sft);
+    out.printf(Locale.ROOT, "warm start: %d steps on %d teacher solutions (teacher accuracy %.2f)%s%n", w.steps, w.examples,
+        teacher.accuracy(data.task(), 2000), done > 0 ? " (resuming after step " + done + ")" : "");
     Pipeline p = Pipeline.create(options(cluster, config.run.name + "-warm-start"));
     var settings = new dev.spro.transforms.stages.SupervisedTraining.Settings(w.steps, w.batchSize, w.lr, w.warmupSteps,
         w.gradClip, w.saveEvery, w.logEvery, Seeds.of(config.run.seed, "sft", 0));
-    WarmStart.build(p, sft, init, data.task(), teacher, w.examples, spec, settings, config.flink.parallelism);
+    WarmStart.build(p, sft, init, data.task(), teacher, w.examples, spec, settings, config.flink.parallelism, fault);
     long start = System.nanoTime();
     PipelineResult.State state;
     try (Progress progress = Progress.watch("warm start", sft.resolve("progress"), w.steps, out)) {
@@ -391,12 +408,20 @@ public final class Driver {
     line.put(MetricNames.VAL_ACCURACY, r.accuracy());
     line.put("val/response_length", r.meanResponseLength());
     dir.putMetrics(k, "eval", JSON.writeValueAsString(line));
-    lastAccuracy = r.accuracy();
-    out.printf(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f%n", k, r.accuracy(),
-        e.testSize, r.meanResponseLength());
+    say(String.format(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f", k, r.accuracy(),
+        e.testSize, r.meanResponseLength()));
   }
 
-  private double lastAccuracy = Double.NaN;
+  /** The bar of the RL phase while it runs; its lines go above it. */
+  private Progress phase;
+
+  private void say(String line) {
+    if (phase != null) {
+      phase.println(line);
+    } else {
+      out.println(line);
+    }
+  }
 
   /** The iteration's line of metrics.jsonl: data metrics from its committed outputs, step metrics, timings. */
   Map<String, Object> metrics(int k, PipelineResult result, double seconds) throws IOException {

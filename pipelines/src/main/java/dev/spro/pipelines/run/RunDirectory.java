@@ -141,6 +141,23 @@ public final class RunDirectory {
     return Files.readAllLines(file, StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(key));
   }
 
+  /** (iteration, val/accuracy) of every evaluation in metrics.jsonl, in iteration order. */
+  public List<double[]> accuracies() throws IOException {
+    Path file = dir.resolve(METRICS);
+    List<double[]> out = new ArrayList<>();
+    if (Files.exists(file)) {
+      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (l.contains("\"phase\":\"eval\"")) {
+          com.fasterxml.jackson.databind.JsonNode n = json.readTree(l);
+          out.add(new double[] {n.get("iteration").asDouble(), n.path("val/accuracy").asDouble()});
+        }
+      }
+    }
+    out.sort((a, b) -> Double.compare(a[0], b[0]));
+    return out;
+  }
+
   /** Keeps the last {@code keepLast} checkpoints and every {@code keepEvery}-th; iteration 0 always stays. */
   public void applyRetention(int latest, int keepLast, int keepEvery) throws IOException {
     if (keepLast <= 0) {

@@ -4,6 +4,7 @@ import dev.spro.models.tokenizer.TextTokenizer;
 import dev.spro.schemas.FinishReason;
 import dev.spro.schemas.Prompt;
 import dev.spro.schemas.Rollout;
+import dev.spro.transforms.stages.FaultInjection;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.stages.SupervisedTraining;
 import dev.spro.transforms.task.ArithmeticTask;
@@ -32,7 +33,7 @@ public final class WarmStart {
   private WarmStart() {}
 
   public static void build(Pipeline p, Path workDir, Path initial, ArithmeticTask task, ArithmeticTeacher teacher,
-      int examples, ModelSpec spec, SupervisedTraining.Settings settings, int shards) {
+      int examples, ModelSpec spec, SupervisedTraining.Settings settings, int shards, FaultInjection fault) {
     Path teacherDir = workDir.resolve("teacher");
     PCollection<Rollout> data;
     if (StageOutput.isCommitted(teacherDir)) {
@@ -46,7 +47,7 @@ public final class WarmStart {
     }
     PCollectionView<List<Rollout>> view = data.apply("AllExamples", View.asList());
     p.apply("Start", Create.of(0))
-        .apply("SupervisedTraining", ParDo.of(new SupervisedTraining(initial, workDir, spec, settings, view)).withSideInputs(view))
+        .apply("SupervisedTraining", ParDo.of(new SupervisedTraining(initial, workDir, spec, settings, view, fault)).withSideInputs(view))
         .setCoder(StringUtf8Coder.of());
   }
 

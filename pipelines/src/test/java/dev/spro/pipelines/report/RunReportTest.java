@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spro.pipelines.config.RunConfig;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,17 +30,21 @@ class RunReportTest {
       }
     }
     Files.write(dir.resolve("metrics.jsonl"), lines);
+    RunConfig c = new RunConfig();
+    c.algorithm.name = name;
+    c.write(dir.resolve("run.yaml"));
     return dir;
   }
 
   @Test
   void chartsOfTwoRunsInPngsAndOneSelfContainedPage() throws Exception {
     System.setProperty("java.awt.headless", "true");
-    Path page = RunReport.write(List.of(run("spro", 0.02), run("grpo", 0.01)), tmp.resolve("out"));
+    Path page = RunReport.write(List.of(run("spro", 0.02), run("grpo", 0.01)), tmp.resolve("out"), "grpo", 5);
     String html = Files.readString(page);
     assertEquals(6, html.split("<img ").length - 1, "six charts embedded");
     assertTrue(html.contains("data:image/png;base64,") && !html.contains("src=\"http"), "self-contained");
-    assertTrue(html.contains("<td style=\"text-align:left\">spro</td>") && html.contains("<td>0.500</td>"), "summary table: last test accuracy of spro");
+    assertTrue(html.contains("<td style=\"text-align:left\">spro</td>") && html.contains("<td>0.500</td>"), "comparison table: last test accuracy of spro");
+    assertTrue(Files.readString(tmp.resolve("out/comparison.md")).startsWith("| run | algorithm |"));
     for (String name : List.of("reward", "accuracy", "length", "entropy", "kl", "seconds")) {
       BufferedImage img = ImageIO.read(tmp.resolve("out").resolve(name + ".png").toFile());
       assertEquals(800, img.getWidth());
@@ -50,7 +55,7 @@ class RunReportTest {
   @Test
   void aDirectoryWithoutMetricsIsAClearError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> RunReport.write(List.of(tmp.resolve("nothing")), tmp.resolve("out")));
+        () -> RunReport.write(List.of(tmp.resolve("nothing")), tmp.resolve("out"), "grpo", 5));
     assertTrue(e.getMessage().contains("no metrics.jsonl"), e.getMessage());
   }
 }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 /** {@code spro report RUN...}: charts of one or more runs. */
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {"A self-contained HTML page and PNG charts of runs: reward, test accuracy, response length,",
-        "entropy, KL to the reference and seconds per iteration, one line per run."})
+        "entropy, KL to the reference and seconds per iteration, one line per run; and a table comparing",
+        "the runs (printed, and in comparison.md): accuracy, iterations to reach the baseline's final",
+        "accuracy, peak KL, collapse, length, entropy, seconds per iteration."})
 public final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", arity = "1..*", description = "Run directories.")
   List<Path> runs;
@@ -19,11 +21,21 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report (default: the first run's report/).")
   Path out;
 
+  @Option(names = "--baseline", paramLabel = "ALGO", defaultValue = "grpo",
+      description = "Algorithm the table compares against: iterations to reach its final accuracy, time relative to it (default ${DEFAULT-VALUE}).")
+  String baseline;
+
+  @Option(names = "--last", paramLabel = "N", defaultValue = "5",
+      description = "Length and entropy are averaged over each run's last N iterations (default ${DEFAULT-VALUE}).")
+  int last;
+
   @Override
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
     Path dir = out != null ? out : runs.get(0).resolve("report");
-    Path page = RunReport.write(runs, dir);
+    Path page = RunReport.write(runs, dir, baseline, last);
+    System.out.print(java.nio.file.Files.readString(dir.resolve("comparison.md")));
+    System.out.println();
     System.out.println("report: " + page);
     return 0;
   }

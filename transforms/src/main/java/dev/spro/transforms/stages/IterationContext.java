@@ -66,6 +66,6 @@ public record IterationContext(
 
   /** Halts the JVM here if the run was told to crash at this stage of this iteration. */
   public void maybeCrash(String stage) {
-    FaultInjection.maybeCrash(fault, iteration, stage);
+    FaultInjection.maybeCrash(fault, iteration, stage, runPath());
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.engine.DeviceChoice;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.tokenizer.ChatTemplate;
@@ -19,12 +20,14 @@ import java.util.List;
 /**
  * What a worker needs to turn prompts into tokens and load models: the tokenizer (the built-in
  * character tokenizer with its alphabet, or a Hugging Face tokenizer.json), the chat template,
- * and the engine's thread count.
+ * the engine's thread count, and the device models go on ({@code cpu}, {@code gpu}, {@code auto};
+ * see {@link DeviceChoice}).
  */
-public record ModelSpec(String tokenizer, String tokenizerArg, String chatTemplate, int threads) implements Serializable {
+public record ModelSpec(String tokenizer, String tokenizerArg, String chatTemplate, int threads, String device)
+    implements Serializable {
 
   public static ModelSpec charTokenizer(String alphabet, int threads) {
-    return new ModelSpec("char", alphabet, "plain", threads);
+    return new ModelSpec("char", alphabet, "plain", threads, "cpu");
   }
 
   public TextTokenizer newTokenizer(int vocabSize) {
@@ -47,19 +50,18 @@ public record ModelSpec(String tokenizer, String tokenizerArg, String chatTempla
    * sub-manager of one JVM-wide manager and are freed when the model is closed.
    */
   public Transformer load(Path checkpoint) {
-    return ModelCheckpoint.load(checkpoint, Models.manager(threads), DataType.FLOAT32);
+    return ModelCheckpoint.load(checkpoint, Models.manager(threads, device), DataType.FLOAT32);
   }
 
-  /** The JVM-wide parent manager of the models that workers load. */
+  /** The JVM-wide parent manager of the models that workers load, one per device. */
   private static final class Models {
-    private static NDManager manager;
+    private static final java.util.Map<String, NDManager> MANAGERS = new java.util.HashMap<>();
 
-    static synchronized NDManager manager(int threads) {
-      if (manager == null) {
+    static synchronized NDManager manager(int threads, String device) {
+      return MANAGERS.computeIfAbsent(device, d -> {
         DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
-        manager = Engine.getInstance().newBaseManager();
-      }
-      return manager;
+        return Engine.getInstance().newBaseManager(DeviceChoice.forThisProcess(d));
+      });
     }
   }
 }

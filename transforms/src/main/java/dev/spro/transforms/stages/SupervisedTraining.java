@@ -55,13 +55,16 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
   private final ModelSpec model;
   private final Settings settings;
   private final PCollectionView<List<Rollout>> data;
+  private final FaultInjection fault;
 
-  public SupervisedTraining(Path initial, Path workDir, ModelSpec model, Settings settings, PCollectionView<List<Rollout>> data) {
+  public SupervisedTraining(Path initial, Path workDir, ModelSpec model, Settings settings,
+      PCollectionView<List<Rollout>> data, FaultInjection fault) {
     this.initial = initial.toString();
     this.workDir = workDir.toString();
     this.model = model;
     this.settings = settings;
     this.data = data;
+    this.fault = fault;
   }
 
   public static Path stepDir(Path workDir, int step) {
@@ -86,6 +89,7 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
     List<Rollout> examples = new ArrayList<>(c.sideInput(data));
     examples.sort(Comparator.comparing(Rollout::getPromptId));
     int start = lastStep(work);
+    forgetLogAfter(work.resolve("log.jsonl"), start);
     Path from = start == 0 ? Path.of(initial) : stepDir(work, start);
     LrSchedule schedule = LrSchedule.cosine(settings.lr(), settings.warmupSteps(), settings.steps(), 0.1);
     try (Transformer m = model.load(from)) {
@@ -148,10 +152,30 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
           AdamW o = opt;
           ModelCheckpoint.save(m, stepDir(work, done), Map.of("optimizer.safetensors", o::save));
         }
+        FaultInjection.maybeCrash(fault, done, "sft");
       }
       opt.close();
     }
     c.output(stepDir(work, settings.steps()).toString());
+  }
+
+  /**
+   * A restart repeats the steps after the newest checkpoint, so their log lines (written before a
+   * crash) are dropped first: the log then reads as if the job had never stopped.
+   */
+  static void forgetLogAfter(Path log, int step) throws IOException {
+    if (!Files.exists(log)) {
+      return;
+    }
+    List<String> kept = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (!line.isBlank() && JSON.readTree(line).path("step").asInt() <= step) {
+        kept.add(line);
+      }
+    }
+    Path tmp = log.resolveSibling(log.getFileName() + ".tmp");
+    Files.write(tmp, kept);
+    Files.move(tmp, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   static int[] permutation(int n, long seed) {

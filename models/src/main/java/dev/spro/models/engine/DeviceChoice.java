@@ -1,0 +1,57 @@
+package dev.spro.models.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a worker puts its models: the config's {@code model.device} ({@code cpu}, {@code gpu} or
+ * {@code auto}) against the GPUs this process's engine can see. A worker sees the GPUs of its
+ * {@code CUDA_VISIBLE_DEVICES} — one per TaskManager under {@code spro cluster start --gpus} — so
+ * "the GPU" is always index 0 of what it sees. {@code auto} falls back to the CPU, saying so
+ * once in the log; {@code gpu} without a visible GPU is an error that names the reason, never a
+ * silent CPU run.
+ */
+public final class DeviceChoice {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceChoice.class);
+
+  private DeviceChoice() {}
+
+  /** The device for {@code setting} when the engine sees {@code gpus} GPUs (pure; the unit-tested part). */
+  public static Device choose(String setting, int gpus) {
+    return switch (setting.toLowerCase(Locale.ROOT)) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (gpus <= 0) {
+          throw new IllegalStateException("model.device is gpu, but the PyTorch engine sees no CUDA GPU in this worker ("
+              + visibility() + "); a GPU worker needs DJL's CUDA native library for PyTorch 2.7.1 (see the README), "
+              + "or set model.device to auto or cpu");
+        }
+        yield Device.gpu(0);
+      }
+      case "auto" -> gpus > 0 ? Device.gpu(0) : Device.cpu();
+      default -> throw new IllegalArgumentException("model.device '" + setting + "' is not one of cpu, gpu, auto");
+    };
+  }
+
+  /** The device for {@code setting} in this process, starting the engine if needed. */
+  public static Device forThisProcess(String setting) {
+    Engine engine = DjlRuntime.init();
+    int gpus = engine.getGpuCount();
+    Device d = choose(setting, gpus);
+    if (setting.equalsIgnoreCase("auto") && gpus == 0) {
+      LOG.info("model.device auto: the PyTorch engine sees no CUDA GPU ({}); models run on the CPU", visibility());
+    } else {
+      LOG.info("model.device {}: models run on {} ({} GPU(s) visible)", setting, d, gpus);
+    }
+    return d;
+  }
+
+  private static String visibility() {
+    String v = System.getenv("CUDA_VISIBLE_DEVICES");
+    return "CUDA_VISIBLE_DEVICES=" + (v == null ? "unset" : "'" + v + "'") + ", engine "
+        + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.spro.models.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import org.junit.jupiter.api.Test;
+
+class DeviceChoiceTest {
+  @Test
+  void cpuIsTheCpuWhateverTheMachineHas() {
+    assertEquals(Device.cpu(), DeviceChoice.choose("cpu", 0));
+    assertEquals(Device.cpu(), DeviceChoice.choose("cpu", 4));
+  }
+
+  @Test
+  void gpuIsTheFirstVisibleGpu() {
+    // under CUDA_VISIBLE_DEVICES=3 the worker's only GPU is its index 0
+    assertEquals(Device.gpu(0), DeviceChoice.choose("gpu", 1));
+    assertEquals(Device.gpu(0), DeviceChoice.choose("GPU", 2));
+  }
+
+  @Test
+  void autoFallsBackToTheCpu() {
+    assertEquals(Device.cpu(), DeviceChoice.choose("auto", 0));
+    assertEquals(Device.gpu(0), DeviceChoice.choose("auto", 1));
+  }
+
+  @Test
+  void gpuWithoutOneIsAnErrorThatSaysWhy() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> DeviceChoice.choose("gpu", 0));
+    assertTrue(e.getMessage().contains("sees no CUDA GPU") && e.getMessage().contains("CUDA_VISIBLE_DEVICES"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> DeviceChoice.choose("tpu", 1));
+  }
+
+  @Test
+  void onThisMachineAutoIsTheCpu() {
+    // the build machine has the CPU native library only
+    assertEquals(Device.cpu(), DeviceChoice.forThisProcess("auto"));
+    assertEquals(Device.cpu(), DeviceChoice.forThisProcess("cpu"));
+  }
+}
