@@ -79,11 +79,13 @@ public final class ClusterCommand implements Callable<Integer> {
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the cluster's processes, TaskManagers, slots and jobs.")
   public static final class Status implements Callable<Integer> {
     @CommandLine.Mixin Dir dir = new Dir();
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       SessionCluster cluster = new SessionCluster(dir.dir);
-      System.out.print(cluster.status());
+      spec.commandLine().getOut().print(cluster.status());
+      spec.commandLine().getOut().flush();
       return cluster.running().isEmpty() ? 1 : 0;
     }
   }
@@ -91,12 +93,14 @@ public final class ClusterCommand implements Callable<Integer> {
   @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops every process of the cluster (SIGTERM, then SIGKILL after 15 s).")
   public static final class Stop implements Callable<Integer> {
     @CommandLine.Mixin Dir dir = new Dir();
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       List<String> stopped = new SessionCluster(dir.dir).stop(Duration.ofSeconds(15));
-      System.out.println(stopped.isEmpty() ? "no cluster running in " + dir.dir.toAbsolutePath().normalize()
+      spec.commandLine().getOut().println(stopped.isEmpty() ? "no cluster running in " + dir.dir.toAbsolutePath().normalize()
           : "stopped " + String.join(", ", stopped));
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }
