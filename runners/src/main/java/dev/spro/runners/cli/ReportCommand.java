@@ -29,6 +29,12 @@ public final class ReportCommand implements Callable<Integer> {
       description = "Length and entropy are averaged over each run's last N iterations (default ${DEFAULT-VALUE}).")
   int last;
 
+  /** The report of one run, in its {@code report/} directory (what {@code train} and {@code resume} end with). */
+  static void writeFor(Path run) throws java.io.IOException {
+    System.setProperty("java.awt.headless", "true");
+    System.out.println("report: " + RunReport.write(List.of(run), run.resolve("report"), "grpo", 5));
+  }
+
   @Override
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");

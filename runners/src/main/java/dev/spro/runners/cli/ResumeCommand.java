@@ -37,6 +37,7 @@ public final class ResumeCommand implements Callable<Integer> {
       c.flink.master = flinkMaster;
     }
     new Driver(c, runDir, FaultInjection.parse(failAt), System.out).run();
+    ReportCommand.writeFor(runDir);
     return 0;
   }
 }

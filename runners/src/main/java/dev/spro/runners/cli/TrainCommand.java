@@ -56,6 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
     c.validate("config");
     Path dir = runDir != null ? runDir : Path.of("runs", c.run.name);
     new Driver(c, dir, FaultInjection.parse(failAt), System.out).run();
+    ReportCommand.writeFor(dir);
     return 0;
   }
 }
