@@ -169,4 +169,16 @@ class FlinkClusterTest {
     }
     assertTrue(failoverJob != null, "one finished iteration-1 job recorded the lost TaskManager");
   }
+
+  @Test
+  @Order(3)
+  void aRunResumesOnTheCluster() throws Exception {
+    Path run = tmp.resolve("undisturbed");
+    RunConfig c = dev.spro.pipelines.run.RunDirectory.frozenConfig(run);
+    c.run.iterations = 3;
+    c.flink.master = "localhost:" + port;
+    String printed = train(c, run, null);
+    assertTrue(printed.contains("resuming after iteration 1"), printed);
+    assertTrue(Files.exists(RunLayout.checkpoint(run, 3).resolve("manifest.json")));
+  }
 }

@@ -121,8 +121,12 @@ public final class RunConfig {
     public boolean msaLeaveOneOut = false;
     public double msaCoef = 1.0;
     public boolean msaOnlyMixedGroups = false;
-    /** 0: off. */
-    public double msaClip = 0;
+    /**
+     * Clip |MSA| at this bound (0: off). On by default: of the guards in bench/stability-grid.sh it
+     * was the one that kept SPRO stable and ahead of or level with GRPO under a high learning rate and
+     * a high beta (README, "What was measured").
+     */
+    public double msaClip = 0.2;
     public boolean normByStd = true;
     /** Keep only groups whose accuracy is in [min, max] (PRIME's filter); 0 and 1: off. */
     public double minGroupAccuracy = 0;
