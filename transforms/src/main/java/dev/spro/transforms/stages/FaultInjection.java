@@ -46,17 +46,13 @@ public record FaultInjection(int iteration, String stage, Mode mode) implements 
     return new FaultInjection(Integer.parseInt(parts[0]), parts[1], mode);
   }
 
-  /** Halts the JVM (or hangs) if this fault names {@code stage} of {@code iteration}. */
-  public static void maybeCrash(FaultInjection fault, int iteration, String stage) {
-    maybeCrash(fault, iteration, stage, null);
-  }
-
   /**
-   * As above; a {@code stall} fault needs {@code runDir}: the first attempt at the stage writes
-   * {@code fault-stall-<iteration>-<stage>.pid} there (this worker's process id, for a test that
-   * kills it) and then waits to be killed or cancelled; a retry finds the file and goes on.
+   * Halts the JVM, hangs, or stalls if this fault names {@code stage} of {@code iteration}. A
+   * stall's first attempt writes {@code fault-stall-<iteration>-<stage>.pid} into {@code dir}
+   * (this worker's process id, for a test that kills it) and then waits to be killed or
+   * cancelled; a retry finds the file and goes on.
    */
-  public static void maybeCrash(FaultInjection fault, int iteration, String stage, Path runDir) {
+  public static void maybeCrash(FaultInjection fault, int iteration, String stage, Path dir) {
     if (fault == null || fault.iteration != iteration || !fault.stage.equals(stage)) {
       return;
     }
@@ -71,7 +67,7 @@ public record FaultInjection(int iteration, String stage, Mode mode) implements 
           }
         }
       }
-      case STALL -> stall(runDir.resolve("fault-stall-" + iteration + "-" + stage + ".pid"), iteration, stage);
+      case STALL -> stall(dir.resolve("fault-stall-" + iteration + "-" + stage + ".pid"), iteration, stage);
       case CRASH -> {
         LOG.error("fault injection: crashing in iteration {} at stage '{}'", iteration, stage);
         System.err.flush();

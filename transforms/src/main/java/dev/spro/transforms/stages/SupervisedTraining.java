@@ -152,7 +152,7 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
           AdamW o = opt;
           ModelCheckpoint.save(m, stepDir(work, done), Map.of("optimizer.safetensors", o::save));
         }
-        FaultInjection.maybeCrash(fault, done, "sft");
+        FaultInjection.maybeCrash(fault, done, "sft", work);
       }
       opt.close();
     }
