@@ -25,9 +25,7 @@ public final class DeviceChoice {
       case "cpu" -> Device.cpu();
       case "gpu" -> {
         if (gpus <= 0) {
-          throw new IllegalStateException("model.device is gpu, but the PyTorch engine sees no CUDA GPU in this worker ("
-              + visibility() + "); a GPU worker needs DJL's CUDA native library for PyTorch 2.7.1 (see the README), "
-              + "or set model.device to auto or cpu");
+          throw noGpu(null);
         }
         yield Device.gpu(0);
       }
@@ -36,22 +34,30 @@ public final class DeviceChoice {
     };
   }
 
-  /** The device for {@code setting} in this process, starting the engine if needed. */
-  public static Device forThisProcess(String setting) {
-    Engine engine = DjlRuntime.init();
+  /** The device for {@code setting} given the GPUs {@code engine} sees in this process; says what it chose in the log. */
+  public static Device select(Engine engine, String setting) {
     int gpus = engine.getGpuCount();
+    if (setting.equalsIgnoreCase("gpu") && gpus <= 0) {
+      throw noGpu(engine);
+    }
     Device d = choose(setting, gpus);
     if (setting.equalsIgnoreCase("auto") && gpus == 0) {
-      LOG.info("model.device auto: the PyTorch engine sees no CUDA GPU ({}); models run on the CPU", visibility());
+      LOG.info("model.device auto: the PyTorch engine sees no CUDA GPU ({}); models run on the CPU", visibility(engine));
     } else {
       LOG.info("model.device {}: models run on {} ({} GPU(s) visible)", setting, d, gpus);
     }
     return d;
   }
 
-  private static String visibility() {
+  private static IllegalStateException noGpu(Engine engine) {
+    return new IllegalStateException("model.device is gpu, but the PyTorch engine sees no CUDA GPU in this worker ("
+        + visibility(engine) + "); a GPU worker needs DJL's CUDA native library for PyTorch 2.7.1 (see the README), "
+        + "or set model.device to auto or cpu");
+  }
+
+  private static String visibility(Engine engine) {
     String v = System.getenv("CUDA_VISIBLE_DEVICES");
-    return "CUDA_VISIBLE_DEVICES=" + (v == null ? "unset" : "'" + v + "'") + ", engine "
-        + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion();
+    return "CUDA_VISIBLE_DEVICES=" + (v == null ? "unset" : "'" + v + "'")
+        + (engine == null ? "" : ", engine " + engine.getEngineName() + " " + engine.getVersion());
   }
 }

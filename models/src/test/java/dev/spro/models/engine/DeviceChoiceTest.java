@@ -37,7 +37,9 @@ class DeviceChoiceTest {
   @Test
   void onThisMachineAutoIsTheCpu() {
     // the build machine has the CPU native library only
-    assertEquals(Device.cpu(), DeviceChoice.forThisProcess("auto"));
-    assertEquals(Device.cpu(), DeviceChoice.forThisProcess("cpu"));
+    assertEquals(Device.cpu(), DeviceChoice.select(DjlRuntime.init(), "auto"));
+    assertEquals(Device.cpu(), DeviceChoice.select(DjlRuntime.init(), "cpu"));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> DeviceChoice.select(DjlRuntime.init(), "gpu"));
+    assertTrue(e.getMessage().contains("engine PyTorch 2.7.1"), e.getMessage());
   }
 }

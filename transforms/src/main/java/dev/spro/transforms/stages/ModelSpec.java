@@ -59,8 +59,8 @@ public record ModelSpec(String tokenizer, String tokenizerArg, String chatTempla
 
     static synchronized NDManager manager(int threads, String device) {
       return MANAGERS.computeIfAbsent(device, d -> {
-        DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
-        return Engine.getInstance().newBaseManager(DeviceChoice.forThisProcess(d));
+        Engine engine = DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
+        return engine.newBaseManager(DeviceChoice.select(engine, d));
       });
     }
   }
