@@ -1,13 +1,15 @@
 package dev.spro.pipelines.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.run.RunDirectory;
+import dev.spro.transforms.metrics.MetricNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +29,6 @@ import java.util.function.ToDoubleFunction;
  * seed.
  */
 public final class RunComparison {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** A run collapsed if it ends this far below its starting accuracy ... */
   public static final double COLLAPSE_ACCURACY_DROP = 0.10;
   /** ... or its per-token KL to the reference ever exceeded this (nats). */
@@ -44,6 +45,10 @@ public final class RunComparison {
 
     public double finalAccuracy() {
       return accuracy.isEmpty() ? Double.NaN : accuracy.get(accuracy.size() - 1)[1];
+    }
+
+    public double bestAccuracy() {
+      return accuracy.stream().mapToDouble(a -> a[1]).max().orElse(Double.NaN);
     }
 
     public boolean collapsed() {
@@ -68,43 +73,39 @@ public final class RunComparison {
 
   /** Reads a run directory's resolved config and metrics; length and entropy average the last {@code last} iterations. */
   public static RunSummary summarize(Path run, int last) throws IOException {
-    Path metrics = run.resolve("metrics.jsonl");
-    if (!Files.exists(metrics)) {
+    return summarize(run, RunDirectory.metricRows(run), last);
+  }
+
+  /** As above, from the run's metrics.jsonl rows already read. */
+  static RunSummary summarize(Path run, List<JsonNode> rows, int last) {
+    if (!Files.exists(run.resolve(RunDirectory.METRICS))) {
       throw new IllegalArgumentException(run + " has no metrics.jsonl: is it a run directory?");
     }
-    RunConfig config = RunConfig.load(run.resolve("run.yaml"));
-    List<double[]> accuracy = new ArrayList<>();
-    List<JsonNode> train = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics)) {
-      if (line.isBlank()) {
-        continue;
-      }
-      JsonNode n = JSON.readTree(line);
-      String phase = n.path("phase").asText();
-      if (phase.equals("eval") && n.has("val/accuracy")) {
-        accuracy.add(new double[] {n.get("iteration").asDouble(), n.get("val/accuracy").asDouble()});
-      } else if (phase.equals("train")) {
-        train.add(n);
-      }
-    }
-    accuracy.sort((a, b) -> Double.compare(a[0], b[0]));
-    train.sort((a, b) -> Integer.compare(a.get("iteration").asInt(), b.get("iteration").asInt()));
+    RunConfig config = RunConfig.load(run.resolve(RunDirectory.CONFIG));
+    List<JsonNode> train = rows.stream().filter(n -> n.path("phase").asText().equals("train"))
+        .sorted(Comparator.comparingInt(n -> n.get("iteration").asInt())).toList();
     List<JsonNode> tail = train.subList(Math.max(0, train.size() - last), train.size());
     double peakKl = train.stream().mapToDouble(n -> n.path("actor/kl_ref").asDouble(0)).max().orElse(Double.NaN);
     double[] seconds = train.stream().mapToDouble(n -> n.path("timing_s/step").asDouble(Double.NaN)).filter(d -> !Double.isNaN(d))
         .sorted().toArray();
     return new RunSummary(run.toAbsolutePath().normalize().getFileName().toString(), config.algorithm.name, config.run.seed,
-        config.optimizer.lr, accuracy, peakKl, mean(tail, n -> n.path("response_length/mean").asDouble(Double.NaN)),
+        config.optimizer.lr, RunReport.series(rows, "eval", MetricNames.VAL_ACCURACY), peakKl,
+        mean(tail, n -> n.path("response_length/mean").asDouble(Double.NaN)),
         mean(tail, n -> n.path("actor/entropy").asDouble(Double.NaN)),
         // the median: one iteration that waited on a GC or a port says nothing about the algorithm
         seconds.length == 0 ? Double.NaN : seconds[seconds.length / 2], train.size());
   }
 
-  /** The baseline run of {@code r}: same seed and learning rate, baseline algorithm; null if none. */
+  /** The baseline runs of {@code r}: same seed and learning rate, baseline algorithm; else same seed; may be empty. */
   static List<RunSummary> baselinesOf(RunSummary r, List<RunSummary> runs, String baseline) {
     List<RunSummary> sameSeed = runs.stream().filter(b -> b.algorithm().equals(baseline) && b.seed() == r.seed()).toList();
     List<RunSummary> sameLr = sameSeed.stream().filter(b -> b.lr() == r.lr()).toList();
     return sameLr.isEmpty() ? sameSeed : sameLr;
+  }
+
+  /** The mean of {@code f} over {@code r}'s baseline runs (NaN without one). */
+  private static double baseline(RunSummary r, List<RunSummary> runs, String baseline, ToDoubleFunction<RunSummary> f) {
+    return baselinesOf(r, runs, baseline).stream().mapToDouble(f).average().orElse(Double.NaN);
   }
 
   /** One row per run, then (when some label has several seeds) one row per label. */
@@ -115,15 +116,12 @@ public final class RunComparison {
     Map<String, List<RunSummary>> byLabel = new LinkedHashMap<>();
     for (RunSummary r : runs) {
       byLabel.computeIfAbsent(r.label(), k -> new ArrayList<>()).add(r);
-      List<RunSummary> base = baselinesOf(r, runs, baseline);
-      double target = base.stream().mapToDouble(RunSummary::finalAccuracy).average().orElse(Double.NaN);
-      double baseSeconds = base.stream().mapToDouble(RunSummary::secondsPerIteration).average().orElse(Double.NaN);
+      double target = baseline(r, runs, baseline, RunSummary::finalAccuracy);
       int reach = Double.isNaN(target) ? -1 : r.iterationsToReach(target);
-      double best = r.accuracy().stream().mapToDouble(a -> a[1]).max().orElse(Double.NaN);
-      t.add(r.name(), r.algorithm(), Long.toString(r.seed()), f3(r.startAccuracy()), f3(r.finalAccuracy()), f3(best),
-          Double.isNaN(target) ? "" : reach < 0 ? "not reached" : Integer.toString(reach), f4(r.peakKl()),
-          r.collapsed() ? "yes" : "no", f1(r.meanLength()), f3(r.meanEntropy()), f2(r.secondsPerIteration()),
-          f2(r.secondsPerIteration() / baseSeconds));
+      t.add(r.name(), r.algorithm(), Long.toString(r.seed()), f3(r.startAccuracy()), f3(r.finalAccuracy()),
+          f3(r.bestAccuracy()), Double.isNaN(target) ? "" : reach < 0 ? "not reached" : Integer.toString(reach),
+          f4(r.peakKl()), r.collapsed() ? "yes" : "no", f1(r.meanLength()), f3(r.meanEntropy()),
+          f2(r.secondsPerIteration()), f2(r.secondsPerIteration() / baseline(r, runs, baseline, RunSummary::secondsPerIteration)));
     }
     if (byLabel.values().stream().anyMatch(l -> l.size() > 1)) {
       t.addSection(List.of("runs (over seeds)", "algorithm", "seeds", "test acc start", "test acc final: mean [min, max]",
@@ -132,23 +130,18 @@ public final class RunComparison {
       for (Map.Entry<String, List<RunSummary>> e : byLabel.entrySet()) {
         List<RunSummary> rs = e.getValue();
         double[] finals = rs.stream().mapToDouble(RunSummary::finalAccuracy).toArray();
-        double[] reach = rs.stream().mapToDouble(r -> {
-          double target = baselinesOf(r, runs, baseline).stream().mapToDouble(RunSummary::finalAccuracy).average().orElse(Double.NaN);
-          int k = r.iterationsToReach(target);
-          return k < 0 ? Double.NaN : k;
-        }).toArray();
-        long reached = Arrays.stream(reach).filter(d -> !Double.isNaN(d)).count();
-        double ratio = rs.stream().mapToDouble(r -> r.secondsPerIteration()
-            / baselinesOf(r, runs, baseline).stream().mapToDouble(RunSummary::secondsPerIteration).average().orElse(Double.NaN))
+        double[] reached = rs.stream().mapToInt(r -> r.iterationsToReach(baseline(r, runs, baseline, RunSummary::finalAccuracy)))
+            .filter(k -> k >= 0).asDoubleStream().toArray();
+        double ratio = rs.stream()
+            .mapToDouble(r -> r.secondsPerIteration() / baseline(r, runs, baseline, RunSummary::secondsPerIteration))
             .average().orElse(Double.NaN);
         t.add(e.getKey(), rs.get(0).algorithm(), Integer.toString(rs.size()),
             f3(rs.stream().mapToDouble(RunSummary::startAccuracy).average().orElse(Double.NaN)),
             String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", Arrays.stream(finals).average().orElse(Double.NaN),
                 Arrays.stream(finals).min().orElse(Double.NaN), Arrays.stream(finals).max().orElse(Double.NaN)),
-            f3(rs.stream().mapToDouble(r -> r.accuracy().stream().mapToDouble(a -> a[1]).max().orElse(Double.NaN))
-                .average().orElse(Double.NaN)),
-            reached == 0 ? "not reached" : f1(Arrays.stream(reach).filter(d -> !Double.isNaN(d)).average().orElse(Double.NaN))
-                + (reached < rs.size() ? " (" + reached + " of " + rs.size() + " reached)" : ""),
+            f3(rs.stream().mapToDouble(RunSummary::bestAccuracy).average().orElse(Double.NaN)),
+            reached.length == 0 ? "not reached" : f1(Arrays.stream(reached).average().orElse(Double.NaN))
+                + (reached.length < rs.size() ? " (" + reached.length + " of " + rs.size() + " reached)" : ""),
             f4(rs.stream().mapToDouble(RunSummary::peakKl).max().orElse(Double.NaN)),
             rs.stream().filter(RunSummary::collapsed).count() + " of " + rs.size(),
             f1(rs.stream().mapToDouble(RunSummary::meanLength).average().orElse(Double.NaN)),

@@ -1,7 +1,7 @@
 package dev.spro.pipelines.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spro.pipelines.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * needed to view it).
  */
 public final class RunReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A chart: its file name, title, y-axis label, the metrics.jsonl phase and key it plots. */
   record Chart(String file, String title, String yLabel, String phase, String key) {}
@@ -48,13 +47,8 @@ public final class RunReport {
     Map<String, List<JsonNode>> lines = new LinkedHashMap<>();
     List<RunComparison.RunSummary> summaries = new ArrayList<>();
     for (Path run : runs) {
-      summaries.add(RunComparison.summarize(run, last));
-      List<JsonNode> rows = new ArrayList<>();
-      for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-        if (!l.isBlank()) {
-          rows.add(JSON.readTree(l));
-        }
-      }
+      List<JsonNode> rows = RunDirectory.metricRows(run);
+      summaries.add(RunComparison.summarize(run, rows, last));
       lines.put(run.toAbsolutePath().normalize().getFileName().toString(), rows);
     }
     RunComparison.Table table = RunComparison.table(summaries, baseline, last);
@@ -98,7 +92,7 @@ public final class RunReport {
   }
 
   /** (iteration, value) pairs of {@code key} in lines of {@code phase}, in iteration order. */
-  static List<double[]> series(List<JsonNode> rows, String phase, String key) {
+  public static List<double[]> series(List<JsonNode> rows, String phase, String key) {
     List<double[]> out = new ArrayList<>();
     for (JsonNode n : rows) {
       if (phase.equals(n.path("phase").asText()) && n.has(key) && n.get(key).isNumber()) {

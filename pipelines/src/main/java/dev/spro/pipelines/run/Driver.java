@@ -16,6 +16,7 @@ import dev.spro.models.train.AdamW;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.FlinkOptions;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
+import dev.spro.pipelines.report.RunReport;
 import dev.spro.schemas.FinishReason;
 import dev.spro.schemas.Prompt;
 import dev.spro.schemas.ScoredRollout;
@@ -128,7 +129,7 @@ public final class Driver {
       }
     }
     Path last = RunLayout.checkpoint(runDir, config.run.iterations);
-    List<double[]> accuracy = dir.accuracies();
+    List<double[]> accuracy = RunReport.series(RunDirectory.metricRows(runDir), "eval", MetricNames.VAL_ACCURACY);
     if (accuracy.size() > 1) {
       double first = accuracy.get(0)[1];
       double end = accuracy.get(accuracy.size() - 1)[1];

@@ -1,5 +1,7 @@
 package dev.spro.pipelines.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
@@ -22,6 +24,7 @@ public final class RunDirectory {
   public static final String CONFIG_HASH = "config.sha256";
   public static final String LATEST = "latest";
   public static final String METRICS = "metrics.jsonl";
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
 
   private final Path dir;
@@ -141,21 +144,18 @@ public final class RunDirectory {
     return Files.readAllLines(file, StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(key));
   }
 
-  /** (iteration, val/accuracy) of every evaluation in metrics.jsonl, in iteration order. */
-  public List<double[]> accuracies() throws IOException {
-    Path file = dir.resolve(METRICS);
-    List<double[]> out = new ArrayList<>();
+  /** The lines of {@code runDir}'s metrics.jsonl, parsed, in file order; none when it has no such file. */
+  public static List<JsonNode> metricRows(Path runDir) throws IOException {
+    Path file = runDir.resolve(METRICS);
+    List<JsonNode> rows = new ArrayList<>();
     if (Files.exists(file)) {
-      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
       for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        if (l.contains("\"phase\":\"eval\"")) {
-          com.fasterxml.jackson.databind.JsonNode n = json.readTree(l);
-          out.add(new double[] {n.get("iteration").asDouble(), n.path("val/accuracy").asDouble()});
+        if (!l.isBlank()) {
+          rows.add(JSON.readTree(l));
         }
       }
     }
-    out.sort((a, b) -> Double.compare(a[0], b[0]));
-    return out;
+    return rows;
   }
 
   /** Keeps the last {@code keepLast} checkpoints and every {@code keepEvery}-th; iteration 0 always stays. */
