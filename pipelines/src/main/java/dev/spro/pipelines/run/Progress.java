@@ -19,22 +19,23 @@ final class Progress implements AutoCloseable {
   private final PrintStream out;
   private final ProgressBar bar;
   private final int width;
-  private final Thread poller;
+  private Thread poller;
 
-  private Progress(PrintStream out, ProgressBar bar, int width, Thread poller) {
+  private Progress(PrintStream out, ProgressBar bar, int width) {
     this.out = out;
     this.bar = bar;
     this.width = width;
-    this.poller = poller;
   }
 
-  private static boolean interactive() {
-    return System.console() != null;
-  }
-
-  private static ProgressBarBuilder builder(String title, long total, PrintStream out, ConsoleProgressBarConsumer consumer) {
-    return new ProgressBarBuilder().setTaskName(title).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(500).setConsumer(consumer);
+  /** A bar the caller moves with {@link #stepTo}, starting at {@code done} of {@code total} (a resumed run). */
+  static Progress count(String title, long done, long total, PrintStream out) {
+    if (System.console() == null) {
+      return new Progress(out, null, 0);
+    }
+    ConsoleProgressBarConsumer consumer = new ConsoleProgressBarConsumer(out);
+    ProgressBar bar = new ProgressBarBuilder().setTaskName(title).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(500).setConsumer(consumer).startsFrom(done, Duration.ZERO).build();
+    return new Progress(out, bar, consumer.getMaxRenderedLength());
   }
 
   /**
@@ -43,17 +44,16 @@ final class Progress implements AutoCloseable {
    * in this JVM or on a cluster sharing the run directory.
    */
   static Progress watch(String title, Path file, long total, PrintStream out) {
-    if (!interactive()) {
-      return new Progress(out, null, 0, null);
+    Progress p = count(title, 0, total, out);
+    if (p.bar == null) {
+      return p;
     }
-    ConsoleProgressBarConsumer consumer = new ConsoleProgressBarConsumer(out);
-    ProgressBar bar = builder(title, total, out, consumer).build();
-    Thread t = new Thread(() -> {
+    p.poller = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
         try {
           if (Files.exists(file)) {
             String[] parts = Files.readString(file).trim().split("/");
-            bar.stepTo(Long.parseLong(parts[0]));
+            p.bar.stepTo(Long.parseLong(parts[0]));
           }
           Thread.sleep(500);
         } catch (InterruptedException e) {
@@ -63,19 +63,9 @@ final class Progress implements AutoCloseable {
         }
       }
     }, "progress-" + title);
-    t.setDaemon(true);
-    t.start();
-    return new Progress(out, bar, consumer.getMaxRenderedLength(), t);
-  }
-
-  /** A bar the caller moves with {@link #stepTo}, starting at {@code done} of {@code total} (a resumed run). */
-  static Progress count(String title, long done, long total, PrintStream out) {
-    if (!interactive()) {
-      return new Progress(out, null, 0, null);
-    }
-    ConsoleProgressBarConsumer consumer = new ConsoleProgressBarConsumer(out);
-    ProgressBar bar = builder(title, total, out, consumer).startsFrom(done, Duration.ZERO).build();
-    return new Progress(out, bar, consumer.getMaxRenderedLength(), null);
+    p.poller.setDaemon(true);
+    p.poller.start();
+    return p;
   }
 
   void stepTo(long done) {
