@@ -1,10 +1,9 @@
 package dev.spro.runners.cli;
 
 import dev.spro.pipelines.config.RunConfig;
-import dev.spro.pipelines.run.Driver;
-import dev.spro.transforms.stages.FaultInjection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,42 +20,26 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/<run.name>).")
   Path runDir;
 
-  @Option(names = "--iterations", paramLabel = "N", description = "Number of RL iterations.")
-  Integer iterations;
-
   @Option(names = "--seed", paramLabel = "S", description = "Run seed; every random draw derives from it.")
   Long seed;
 
   @Option(names = "--algo", paramLabel = "ALGO", description = "spro, grpo, drgrpo, rloo or prime.")
   String algo;
 
-  @Option(names = "--flink-master", paramLabel = "HOST:PORT",
-      description = "Submit to this Flink cluster instead of an embedded one ('direct': Beam's DirectRunner).")
-  String flinkMaster;
-
-  @Option(names = "--fail-at", paramLabel = "ITER:STAGE",
-      description = "Testing: exit non-zero at this stage (sample, reward, score, advantage, gradient, checkpoint).")
-  String failAt;
+  @CommandLine.Mixin RunOptions run = new RunOptions();
 
   @Override
   public Integer call() throws Exception {
     RunConfig c = RunConfig.load(config);
-    if (iterations != null) {
-      c.run.iterations = iterations;
-    }
+    run.applyTo(c);
     if (seed != null) {
       c.run.seed = seed;
     }
     if (algo != null) {
       c.algorithm.name = algo;
     }
-    if (flinkMaster != null) {
-      c.flink.master = flinkMaster;
-    }
     c.validate("config");
-    Path dir = runDir != null ? runDir : Path.of("runs", c.run.name);
-    new Driver(c, dir, FaultInjection.parse(failAt), System.out).run();
-    ReportCommand.writeFor(dir);
+    run.run(c, runDir != null ? runDir : Path.of("runs", c.run.name));
     return 0;
   }
 }

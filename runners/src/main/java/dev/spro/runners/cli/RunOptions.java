@@ -1,0 +1,38 @@
+package dev.spro.runners.cli;
+
+import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.run.Driver;
+import dev.spro.transforms.stages.FaultInjection;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options {@code train} and {@code resume} share, and the run they both end in. */
+final class RunOptions {
+  @Option(names = "--iterations", paramLabel = "N", description = "Run to this many RL iterations.")
+  Integer iterations;
+
+  @Option(names = "--flink-master", paramLabel = "HOST:PORT",
+      description = "Submit to this Flink cluster instead of an embedded one ('direct': Beam's DirectRunner).")
+  String flinkMaster;
+
+  @Option(names = "--fail-at", paramLabel = "ITER:STAGE",
+      description = "Testing: exit non-zero at this stage (sample, reward, score, advantage, gradient, checkpoint; sft: after that warm-start step).")
+  String failAt;
+
+  /** Applies the resume-safe overrides to {@code c}. */
+  void applyTo(RunConfig c) {
+    if (iterations != null) {
+      c.run.iterations = iterations;
+    }
+    if (flinkMaster != null) {
+      c.flink.master = flinkMaster;
+    }
+  }
+
+  /** Runs (or continues) the run in {@code dir}, then writes its report. */
+  void run(RunConfig c, Path dir) throws IOException {
+    new Driver(c, dir, FaultInjection.parse(failAt), System.out).run();
+    ReportCommand.writeFor(dir);
+  }
+}
