@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPRO's stability on the built-in task (ALGORITHMS.md §5): a grid of beta x guards x learning
+# SPRO's stability on the built-in task (docs/algorithms.md §7): a grid of beta x guards x learning
 # rate, every run from the same warm start with the same seed, and a GRPO run per learning rate
 # as the yardstick. Prints one table: final test accuracy, peak per-token KL to the reference,
 # and whether the run collapsed.

@@ -26,7 +26,7 @@ class RunConfigAndDirectoryTest {
     assertTrue(e.getMessage().contains("unknown key 'lrr'") && e.getMessage().contains(f.toString()), e.getMessage());
     Files.writeString(f, "algorithm:\n  name: ppo\n");
     e = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
-    assertTrue(e.getMessage().contains("algorithm.name 'ppo'"), e.getMessage());
+    assertTrue(e.getMessage().contains("algorithm.name = ppo"), e.getMessage());
     Files.writeString(f, "optimizer:\n  lr: 0.5\n");
     assertEquals(0.5, RunConfig.load(f).optimizer.lr);
     assertEquals(32, RunConfig.load(f).sampling.maxNewTokens, "unnamed keys keep their defaults");
@@ -44,6 +44,18 @@ class RunConfigAndDirectoryTest {
     assertNotEquals(a.hash(), b.hash());
     assertEquals(a.hash(), RunConfig.parse(a.toYaml()).hash());
     assertEquals(List.of("run.seed (1 -> 2)"), RunConfig.differences(a, b).stream().filter(d -> d.startsWith("run.seed")).toList());
+  }
+
+  @Test
+  void trainingLinesWithSortedKeysAreReplacedToo() throws Exception {
+    // the driver writes its lines with sorted keys: "iteration" and "phase" are not next to each other
+    RunDirectory dir = RunDirectory.open(tmp.resolve("run"), new RunConfig());
+    dir.putMetrics(0, "train", "{\"actor/loss\":1.0,\"iteration\":0,\"perf/x\":2,\"phase\":\"train\"}");
+    dir.putMetrics(0, "train", "{\"actor/loss\":3.0,\"iteration\":0,\"perf/x\":2,\"phase\":\"train\"}");
+    List<String> lines = Files.readAllLines(tmp.resolve("run/metrics.jsonl"));
+    assertEquals(List.of("{\"actor/loss\":3.0,\"iteration\":0,\"perf/x\":2,\"phase\":\"train\"}"), lines);
+    assertTrue(dir.hasMetrics(0, "train"));
+    assertFalse(dir.hasMetrics(1, "train"));
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.spro.runners;
 
+import dev.spro.pipelines.config.ConfigException;
+import dev.spro.pipelines.run.StageFailure;
 import dev.spro.runners.cli.CheckCommand;
 import dev.spro.runners.cli.ClusterCommand;
 import dev.spro.runners.cli.DataCommand;
@@ -42,6 +44,9 @@ public final class SproCli implements Runnable {
   /** Exit code of a subcommand that is declared but not built yet. */
   public static final int EXIT_NOT_IMPLEMENTED = 3;
 
+  /** Exit code of a config (or command line) that cannot run: nothing was written. */
+  public static final int EXIT_BAD_CONFIG = 2;
+
   @Override
   public void run() {
     // `spro` alone: show what there is to do rather than doing nothing silently.
@@ -63,11 +68,11 @@ public final class SproCli implements Runnable {
     cmd.getErr().println("spro " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     if (System.getenv("SPRO_DEBUG") != null) {
       e.printStackTrace(new java.io.PrintWriter(cmd.getErr(), true));
-    } else {
+    } else if (!(e instanceof ConfigException) && !(e instanceof StageFailure)) {
       cmd.getErr().println("(set SPRO_DEBUG=1 for the stack trace)");
     }
     cmd.getErr().flush();
-    return 1;
+    return e instanceof ConfigException ? EXIT_BAD_CONFIG : 1;
   }
 
   public static void main(String[] args) {

@@ -72,7 +72,7 @@ class SproCliTest {
   @Test
   void aFailingCommandSaysWhyInOneLine() {
     Run r = run("train", "--config", "/no/such/config.yaml");
-    assertEquals(1, r.code());
+    assertEquals(SproCli.EXIT_BAD_CONFIG, r.code(), "a config that cannot be read is a bad config");
     assertTrue(r.err().startsWith("spro train: config /no/such/config.yaml"), r.err());
     assertTrue(!r.err().contains("\tat "), "no stack trace unless SPRO_DEBUG is set:\n" + r.err());
   }

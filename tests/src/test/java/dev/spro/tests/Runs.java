@@ -46,12 +46,9 @@ final class Runs {
   static Process spro(Path log, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx3g", "-XX:+UseSerialGC", "-Dai.djl.offline=true",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), "dev.spro.runners.SproCli"));
+    cmd.addAll(List.of("-Xmx3g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"));
+    cmd.addAll(dev.spro.runners.cluster.JvmArgs.opens());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.spro.runners.SproCli"));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }

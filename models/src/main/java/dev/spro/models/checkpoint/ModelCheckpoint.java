@@ -7,6 +7,7 @@ import dev.spro.models.nn.Transformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import dev.spro.models.io.AtomicFiles;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
@@ -33,9 +34,31 @@ public final class ModelCheckpoint {
     }
     ModelConfig c = ModelConfig.read(config);
     try {
-      return Transformer.fromTensors(c, SafeTensors.read(weights).tensors(), manager, dtype);
+      Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights).tensors();
+      requireFinite(tensors.values());
+      return Transformer.fromTensors(c, tensors, manager, dtype);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A weight that is NaN or infinite poisons every forward pass silently (NaN logits sample
+   * token 0, NaN losses give NaN gradients), so a checkpoint with one is refused when it is
+   * loaded, naming the tensor.
+   */
+  static void requireFinite(java.util.Collection<SafeTensors.Tensor> tensors) {
+    for (SafeTensors.Tensor t : tensors) {
+      long bad = 0;
+      for (float v : t.values()) {
+        if (!Float.isFinite(v)) {
+          bad++;
+        }
+      }
+      if (bad > 0) {
+        throw new IllegalArgumentException("tensor " + t.name() + " has " + bad + " non-finite values (NaN or infinity): "
+            + "the checkpoint is corrupt or training diverged; restore the file, or resume from an earlier iteration");
+      }
     }
   }
 
@@ -44,17 +67,14 @@ public final class ModelCheckpoint {
    * written into the same directory before it is committed (optimizer state, manifests).
    */
   public static void save(Transformer model, Path dir, Map<String, FileWriter> extraFiles) {
-    Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
     try {
-      deleteRecursively(tmp);
-      Files.createDirectories(tmp);
-      model.config().write(tmp.resolve(CONFIG));
-      SafeTensors.write(tmp.resolve(WEIGHTS), model.toTensors(), Map.of("format", "pt"));
-      for (Map.Entry<String, FileWriter> e : extraFiles.entrySet()) {
-        e.getValue().write(tmp.resolve(e.getKey()));
-      }
-      deleteRecursively(dir);
-      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeDirectory(dir, tmp -> {
+        model.config().write(tmp.resolve(CONFIG));
+        SafeTensors.write(tmp.resolve(WEIGHTS), model.toTensors(), Map.of("format", "pt"));
+        for (Map.Entry<String, FileWriter> e : extraFiles.entrySet()) {
+          e.getValue().write(tmp.resolve(e.getKey()));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save checkpoint " + dir + ": " + e.getMessage(), e);
     }
@@ -70,15 +90,5 @@ public final class ModelCheckpoint {
     void write(Path file) throws IOException;
   }
 
-  /** Deletes {@code dir} and everything under it; nothing if it does not exist. */
-  public static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+
 }

@@ -202,40 +202,33 @@ public final class SafeTensors {
       throw new UncheckedIOException(e);
     }
     int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, padded with spaces
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-      out.write(len.array());
-      out.write(json);
-      for (int i = json.length; i < padded; i++) {
-        out.write(' ');
-      }
-      for (Tensor t : sorted) {
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, t.elementCount() * t.dtype().bytes))
-            .order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : t.values()) {
-          if (buf.remaining() < t.dtype().bytes) {
-            out.write(buf.array(), 0, buf.position());
-            buf.clear();
-          }
-          switch (t.dtype()) {
-            case F32 -> buf.putFloat(v);
-            case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
-            case F16 -> buf.putShort(HalfFloats.floatToF16(v));
-          }
+    try {
+      dev.spro.models.io.AtomicFiles.write(file, out -> {
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        out.write(len.array());
+        out.write(json);
+        for (int i = json.length; i < padded; i++) {
+          out.write(' ');
         }
-        out.write(buf.array(), 0, buf.position());
-      }
+        for (Tensor t : sorted) {
+          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, t.elementCount() * t.dtype().bytes))
+              .order(ByteOrder.LITTLE_ENDIAN);
+          for (float v : t.values()) {
+            if (buf.remaining() < t.dtype().bytes) {
+              out.write(buf.array(), 0, buf.position());
+              buf.clear();
+            }
+            switch (t.dtype()) {
+              case F32 -> buf.putFloat(v);
+              case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
+              case F16 -> buf.putShort(HalfFloats.floatToF16(v));
+            }
+          }
+          out.write(buf.array(), 0, buf.position());
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write safetensors file " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot commit safetensors file " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,7 +2,6 @@ package dev.spro.models.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,34 +18,47 @@ public final class DeviceChoice {
 
   private DeviceChoice() {}
 
+  /** The values of {@code model.device}. */
+  public enum Setting {
+    AUTO,
+    CPU,
+    GPU
+  }
+
   /** The device for {@code setting} when the engine sees {@code gpus} GPUs (pure; the unit-tested part). */
-  public static Device choose(String setting, int gpus) {
-    return switch (setting.toLowerCase(Locale.ROOT)) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> {
+  public static Device choose(Setting setting, int gpus) {
+    return switch (setting) {
+      case CPU -> Device.cpu();
+      case GPU -> {
         if (gpus <= 0) {
           throw noGpu(null);
         }
         yield Device.gpu(0);
       }
-      case "auto" -> gpus > 0 ? Device.gpu(0) : Device.cpu();
-      default -> throw new IllegalArgumentException("model.device '" + setting + "' is not one of cpu, gpu, auto");
+      case AUTO -> gpus > 0 ? Device.gpu(0) : Device.cpu();
     };
   }
 
   /** The device for {@code setting} given the GPUs {@code engine} sees in this process; says what it chose in the log. */
-  public static Device select(Engine engine, String setting) {
+  public static Device select(Engine engine, Setting setting) {
     int gpus = engine.getGpuCount();
-    if (setting.equalsIgnoreCase("gpu") && gpus <= 0) {
+    if (setting == Setting.GPU && gpus <= 0) {
       throw noGpu(engine);
     }
     Device d = choose(setting, gpus);
-    if (setting.equalsIgnoreCase("auto") && gpus == 0) {
+    if (setting == Setting.AUTO && gpus == 0) {
       LOG.info("model.device auto: the PyTorch engine sees no CUDA GPU ({}); models run on the CPU", visibility(engine));
     } else {
       LOG.info("model.device {}: models run on {} ({} GPU(s) visible)", setting, d, gpus);
     }
     return d;
+  }
+
+  /** Refuses {@code gpu} when {@code engine} sees no GPU in this process (the driver's check before a run). */
+  public static void check(Engine engine, Setting setting) {
+    if (setting == Setting.GPU && engine.getGpuCount() <= 0) {
+      throw noGpu(engine);
+    }
   }
 
   private static IllegalStateException noGpu(Engine engine) {

@@ -45,18 +45,28 @@ public final class Gradients {
    */
   public static double clipGlobalNorm(Map<String, NDArray> params, double maxNorm, NDManager scratch) {
     double norm = globalNorm(params, scratch);
-    if (!Double.isFinite(norm)) {
-      throw new IllegalStateException("gradient norm is " + norm + ": refusing to take an optimizer step");
-    }
-    if (maxNorm > 0 && norm > maxNorm) {
+    double scale = clipScale(norm, maxNorm);
+    if (scale != 1) {
       try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = scratch.newSubManager()) {
         for (NDArray p : params.values()) {
           NDArray g = p.getGradient();
           g.attach(m);
-          g.muli(Scalars.of(g, maxNorm / (norm + 1e-6)));
+          g.muli(Scalars.of(g, scale));
         }
       }
     }
     return norm;
+  }
+
+  /**
+   * The project's one clipping rule: the factor that brings a global gradient norm down to
+   * {@code maxNorm} (1 when it is within it, or when {@code maxNorm} is 0: off). A non-finite norm
+   * is refused: an optimizer step on it would write NaN weights.
+   */
+  public static double clipScale(double norm, double maxNorm) {
+    if (!Double.isFinite(norm)) {
+      throw new IllegalStateException("gradient norm is " + norm + ": refusing to take an optimizer step");
+    }
+    return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
   }
 }

@@ -32,13 +32,19 @@ public interface LrSchedule extends Serializable {
     };
   }
 
-  /** By config name: constant, warmup, cosine. */
-  static LrSchedule of(String name, double lr, long warmupSteps, long totalSteps) {
-    return switch (name) {
-      case "constant" -> constant(lr);
-      case "warmup" -> linearWarmup(lr, warmupSteps);
-      case "cosine" -> cosine(lr, warmupSteps, totalSteps, 0.1);
-      default -> throw new IllegalArgumentException("unknown lr schedule '" + name + "'; known: constant, warmup, cosine");
-    };
+  /** The schedules a run config names ({@code constant}, {@code warmup}, {@code cosine}). */
+  enum Kind {
+    CONSTANT,
+    WARMUP,
+    COSINE;
+
+    /** This schedule for a peak {@code lr}; cosine decays to a tenth of it by {@code totalSteps}. */
+    public LrSchedule of(double lr, long warmupSteps, long totalSteps) {
+      return switch (this) {
+        case CONSTANT -> constant(lr);
+        case WARMUP -> linearWarmup(lr, warmupSteps);
+        case COSINE -> cosine(lr, warmupSteps, totalSteps, 0.1);
+      };
+    }
   }
 }

@@ -152,6 +152,6 @@ class TrainingUtilitiesTest extends EngineTestBase {
     assertEquals(0.1 + 0.9 * 0.5, cos.lr(7), 1e-12); // half way through the decay
     assertEquals(0.1, cos.lr(12), 1e-12);
     assertEquals(0.1, cos.lr(50), 1e-12);
-    assertThrows(IllegalArgumentException.class, () -> LrSchedule.of("step", 1, 0, 1));
+    assertEquals(0.1, LrSchedule.Kind.COSINE.of(1.0, 2, 12).lr(12), 1e-12);
   }
 }

@@ -1,11 +1,20 @@
 package dev.spro.pipelines.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.spro.models.engine.DeviceChoice;
+import dev.spro.models.tokenizer.ChatTemplate;
+import dev.spro.models.train.LrSchedule;
+import dev.spro.transforms.loss.KlEstimator;
+import dev.spro.transforms.loss.LossAggregation;
+import java.nio.charset.MalformedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -18,12 +27,16 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Everything a run is made of. Every field has a default, so a config file names only what it
  * changes; an unknown key is an error naming it (a typo must not silently fall back to a
  * default). Sections mirror the pipeline: data, model, sampling, algorithm, loss, optimizer,
- * PRIME, verifiers, Flink, retention.
+ * PRIME, verifiers, Flink, retention. Values are typed where the code branches on them (enums,
+ * or the advantage estimator registry for {@code algorithm.name}); {@link #load} checks every
+ * value's range ({@link ConfigCheck}) and {@code RunPlan} everything the config refers to, both
+ * before a run writes anything.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class RunConfig {
@@ -31,7 +44,8 @@ public final class RunConfig {
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .registerModule(ConfigValues.module());
 
   /** Keys a resume may change: they do not change what the run computes. */
   public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention", "eval");
@@ -49,6 +63,12 @@ public final class RunConfig {
   public Eval eval = new Eval();
   public Flink flink = new Flink();
   public Retention retention = new Retention();
+
+  /** Where this config came from, for messages: {@code config FILE}, {@code defaults}, a run's {@code run.yaml}. */
+  @JsonIgnore public String source = "defaults";
+
+  /** What loading noticed that a user should read (an empty file runs the defaults). */
+  @JsonIgnore public final List<String> notes = new java.util.ArrayList<>();
 
   public static final class Run {
     public String name = "spro";
@@ -84,14 +104,14 @@ public final class RunConfig {
     public String tokenizer = "char";
     /** The end-of-response token, for a tokenizer.json. */
     public String eosToken;
-    public String chatTemplate = "plain";
+    public ChatTemplate chatTemplate = ChatTemplate.PLAIN;
     /** Engine threads per worker (0: all cores). */
     public int threads = 0;
     /**
      * Where workers put the models: {@code cpu}, {@code gpu} (the worker's first visible CUDA GPU;
      * an error without one) or {@code auto} (the GPU when the engine sees one, else the CPU).
      */
-    public String device = "auto";
+    public DeviceChoice.Setting device = DeviceChoice.Setting.AUTO;
   }
 
   public static final class Init {
@@ -114,7 +134,7 @@ public final class RunConfig {
   }
 
   public static final class Algorithm {
-    /** spro, grpo, drgrpo, rloo or prime. */
+    /** An advantage estimator's registry name: spro, grpo, drgrpo, rloo or prime. */
     public String name = "spro";
     public double beta = 0.05;
     public boolean msaStdNorm = false;
@@ -137,16 +157,15 @@ public final class RunConfig {
     public double clipLow = 0.2;
     public double clipHigh = 0.2;
     public double dualClip = 3.0;
-    public String aggregation = "seq-mean-token-mean";
+    public LossAggregation aggregation = LossAggregation.SEQ_MEAN_TOKEN_MEAN;
     public double klCoef = 0;
-    public String klEstimator = "k3";
+    public KlEstimator klEstimator = KlEstimator.K3;
     public double entropyCoef = 0;
   }
 
   public static final class Optimizer {
     public double lr = 1e-4;
-    /** constant, warmup or cosine. */
-    public String schedule = "constant";
+    public LrSchedule.Kind schedule = LrSchedule.Kind.CONSTANT;
     public int warmupSteps = 0;
     public double beta1 = 0.9;
     public double beta2 = 0.999;
@@ -209,56 +228,83 @@ public final class RunConfig {
     public int keepEvery = 0;
   }
 
-  /** Defaults, overlaid with {@code file} when given. */
+  /**
+   * Defaults, overlaid with {@code file} when given, then range-checked. Every problem is a
+   * {@link ConfigException} naming the file and the key.
+   */
   public static RunConfig load(Path file) {
     RunConfig c = new RunConfig();
     if (file == null) {
       return c;
     }
+    String source = "config " + file;
+    String text;
     try {
-      JsonNode node = YAML.readTree(file.toFile());
-      if (node != null && !node.isMissingNode() && !node.isNull()) {
-        YAML.readerForUpdating(c).readValue(node);
-      }
-    } catch (UnrecognizedPropertyException e) {
-      throw new IllegalArgumentException("config " + file + ": unknown key '" + e.getPropertyName() + "' at "
-          + e.getPathReference().replace("dev.spro.pipelines.config.RunConfig", "") + "; known: " + e.getKnownPropertyIds(), e);
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (MalformedInputException e) {
+      throw new ConfigException(source, "is not UTF-8 text", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
+      throw new ConfigException(source, "cannot be read (" + e + ")", e);
     }
-    c.validate(file == null ? "config" : "config " + file);
+    c.readYaml(text, source);
+    c.validate();
     return c;
   }
 
-  /** Checks values that would otherwise fail deep inside a worker. */
-  public void validate(String where) {
-    List<String> problems = new java.util.ArrayList<>();
-    if (run.iterations < 0) {
-      problems.add("run.iterations must be >= 0");
+  /** A run directory's frozen config (its {@code run.yaml}), range-checked. */
+  public static RunConfig parse(String yaml, String source) {
+    RunConfig c = new RunConfig();
+    c.readYaml(yaml, source);
+    c.validate();
+    return c;
+  }
+
+  /** {@link #parse(String, String)} of text that has no file (tests). */
+  public static RunConfig parse(String yaml) {
+    return parse(yaml, "config");
+  }
+
+  private void readYaml(String text, String from) {
+    source = from;
+    try {
+      JsonNode node = YAML.readTree(text);
+      if (node == null || node.isMissingNode() || node.isNull()) {
+        notes.add(from + " is empty: running the defaults");
+        return;
+      }
+      if (!node.isObject()) {
+        throw new ConfigException(from, "the top level must be sections (run:, data:, model:, ...), not " + node.getNodeType());
+      }
+      YAML.readerForUpdating(this).readValue(node);
+    } catch (UnrecognizedPropertyException e) {
+      String section = key(e);
+      section = section.contains(".") ? section.substring(0, section.lastIndexOf('.')) : "";
+      throw new ConfigException(from, "unknown key '" + e.getPropertyName() + "'"
+          + (section.isEmpty() ? " at the top level" : " in section '" + section + "'") + "; known: "
+          + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")), e);
+    } catch (JsonMappingException e) {
+      throw new ConfigException(from, key(e) + ": " + e.getOriginalMessage(), e);
+    } catch (JsonProcessingException e) {
+      var at = e.getLocation();
+      throw new ConfigException(from, "is not valid YAML"
+          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")") + ": "
+          + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+    } catch (IOException e) {
+      throw new ConfigException(from, "cannot be read (" + e.getMessage() + ")", e);
     }
-    if ((data.task == null) == (data.files == null)) {
-      problems.add("exactly one of data.task and data.files must be set");
-    }
-    if (data.task != null && !data.task.equals("arithmetic")) {
-      problems.add("data.task '" + data.task + "' is not a built-in task (arithmetic)");
-    }
-    if (data.batchSize <= 0 || sampling.samplesPerPrompt <= 0 || sampling.maxNewTokens <= 0 || sampling.batchRows <= 0) {
-      problems.add("data.batchSize, sampling.samplesPerPrompt, sampling.maxNewTokens and sampling.batchRows must be > 0");
-    }
-    if (!List.of("spro", "grpo", "drgrpo", "rloo", "prime").contains(algorithm.name)) {
-      problems.add("algorithm.name '" + algorithm.name + "' is not one of spro, grpo, drgrpo, rloo, prime");
-    }
-    if (optimizer.microBatch <= 0 || !(optimizer.lr > 0)) {
-      problems.add("optimizer.microBatch and optimizer.lr must be > 0");
-    }
-    if (!List.of("cpu", "gpu", "auto").contains(model.device)) {
-      problems.add("model.device '" + model.device + "' is not one of cpu, gpu, auto");
-    }
-    if (flink.parallelism <= 0) {
-      problems.add("flink.parallelism must be > 0");
-    }
+  }
+
+  /** The dotted key a mapping error is about, e.g. {@code loss.aggregation}. */
+  private static String key(JsonMappingException e) {
+    return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining(".")).replace(".[", "[");
+  }
+
+  /** Checks every value's range; a {@link ConfigException} lists all problems at once. */
+  public void validate() {
+    List<String> problems = ConfigCheck.ranges(this);
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(where + ": " + String.join("; ", problems));
+      throw new ConfigException(source, String.join("; ", problems));
     }
   }
 
@@ -321,16 +367,6 @@ public final class RunConfig {
       }
     } else if (a == null ? b != null : !a.equals(b)) {
       out.add(prefix + " (" + a + " -> " + b + ")");
-    }
-  }
-
-  public static RunConfig parse(String yaml) {
-    try {
-      RunConfig c = new RunConfig();
-      YAML.readerForUpdating(c).readValue(yaml);
-      return c;
-    } catch (IOException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 

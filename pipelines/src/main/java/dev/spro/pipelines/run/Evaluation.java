@@ -5,7 +5,17 @@ import dev.spro.schemas.Prompt;
 import dev.spro.transforms.stages.Evaluate;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.task.ArithmeticTask;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.flink.LocalFlinkCluster;
+import dev.spro.transforms.metrics.MetricNames;
+import dev.spro.transforms.stages.RunLayout;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -24,8 +34,50 @@ public final class Evaluation {
   /** What an evaluation measured. */
   public record Result(double accuracy, double passAtK, double meanResponseLength, long responses, int samples) {}
 
+  /**
+   * Greedy pass@1 of a run's checkpoints on the test split of its built-in task: iteration 0,
+   * every {@code eval.every}-th and the last, each once (its line in metrics.jsonl says it is done).
+   */
+  public record Periodic(RunPlan plan, Path runDir) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Whether checkpoint {@code k} is due for an evaluation that has not run yet. */
+    boolean pending(RunDirectory dir, int k) throws IOException {
+      RunConfig.Eval e = plan.config().eval;
+      return e.every > 0 && plan.task() != null && (k % e.every == 0 || k == plan.config().run.iterations)
+          && !dir.hasMetrics(k, "eval");
+    }
+
+    void maybeRun(RunDirectory dir, LocalFlinkCluster cluster, int k, Consumer<String> say) throws IOException {
+      if (!pending(dir, k)) {
+        return;
+      }
+      RunConfig c = plan.config();
+      String job = String.format(Locale.ROOT, "%s-eval-%06d", c.run.name, k);
+      Result r = run(JobOptions.of(c, cluster, job), RunLayout.checkpoint(runDir, k), plan.task(), c.eval.testSize,
+          plan.spec(), plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed,
+          Driver.where(runDir, job, () -> "the evaluation of iteration " + k));
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("iteration", k);
+      line.put("phase", "eval");
+      line.put(MetricNames.VAL_ACCURACY, r.accuracy());
+      line.put(MetricNames.VAL_RESPONSE_LENGTH, r.meanResponseLength());
+      dir.putMetrics(k, "eval", JSON.writeValueAsString(line));
+      say.accept(String.format(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f", k,
+          r.accuracy(), c.eval.testSize, r.meanResponseLength()));
+    }
+  }
+
   public static Result run(PipelineOptions options, Path checkpoint, ArithmeticTask task, int testSize, ModelSpec spec,
       SamplingParams sampling, int samples, int batchRows, int shards, long seed) {
+    Path trace = Path.of(System.getProperty("java.io.tmpdir"), "spro-" + options.getJobName() + ".log");
+    return run(options, checkpoint, task, testSize, spec, sampling, samples, batchRows, shards, seed,
+        Driver.where(trace.getParent(), trace.getFileName().toString().replace(".log", ""),
+            () -> "the evaluation of " + checkpoint));
+  }
+
+  static Result run(PipelineOptions options, Path checkpoint, ArithmeticTask task, int testSize, ModelSpec spec,
+      SamplingParams sampling, int samples, int batchRows, int shards, long seed, StageFailure.Where where) {
     Pipeline p = Pipeline.create(options);
     List<Prompt> prompts = new ArrayList<>();
     for (int i = 0; i < testSize; i++) {
@@ -34,11 +86,7 @@ public final class Evaluation {
     String label = "test";
     p.apply("TestPrompts", Create.of(prompts).withCoder(AvroCoder.of(Prompt.class)))
         .apply("Evaluate", new Evaluate(label, checkpoint, spec, sampling, samples, batchRows, shards, seed));
-    PipelineResult r = p.run();
-    PipelineResult.State state = r.waitUntilFinish();
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("evaluation of " + checkpoint + " ended in state " + state);
-    }
+    PipelineResult r = StageFailure.run(p, where);
     String ns = Evaluate.namespace(label);
     long correct = BeamCounters.sum(r, ns, "correct");
     long responses = BeamCounters.sum(r, ns, "responses");

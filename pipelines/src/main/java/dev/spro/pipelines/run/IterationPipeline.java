@@ -13,10 +13,12 @@ import dev.spro.transforms.stages.IterationContext;
 import dev.spro.transforms.stages.OutcomeReward;
 import dev.spro.transforms.stages.RunLayout;
 import dev.spro.transforms.stages.SelfGuidedReward;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -29,6 +31,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  * <pre>
  *   prompts -> GroupSampling -> [rollouts] -> OutcomeReward -> [rewarded] -> SelfGuidedReward
  *     -> [scored] -> Advantage -> [examples] -> GradientStep -> checkpoint k+1
+ *                          \-> CommitBatchMetrics (scored + examples) -> batch-metrics.json
  * </pre>
  *
  * Each bracketed output is committed before the next stage consumes it ({@link StageOutput}), so
@@ -52,11 +55,16 @@ public final class IterationPipeline {
     Path scoredDir = RunLayout.stage(run, k, RunLayout.SCORED);
     Path examplesDir = RunLayout.stage(run, k, RunLayout.EXAMPLES);
 
+    Path metricsFile = RunLayout.iteration(run, k).resolve(CommitBatchMetrics.FILE);
+    boolean metricsNeeded = !Files.exists(metricsFile);
     PCollection<TrainingExample> examples;
+    PCollection<ScoredRollout> scored = null;
     if (StageOutput.isCommitted(examplesDir)) {
       examples = StageOutput.read(p, TrainingExample.class, examplesDir, "Examples");
+      if (metricsNeeded) {
+        scored = StageOutput.read(p, ScoredRollout.class, scoredDir, "Scored");
+      }
     } else {
-      PCollection<ScoredRollout> scored;
       if (StageOutput.isCommitted(scoredDir)) {
         scored = StageOutput.read(p, ScoredRollout.class, scoredDir, "Scored");
       } else {
@@ -74,7 +82,7 @@ public final class IterationPipeline {
             PCollection<RejectedRow> rejected = PCollectionList.of(read.get(ReadPromptFiles.REJECTED))
                 .and(sampled.get(GroupSampling.TOO_LONG))
                 .apply("AllRejected", Flatten.pCollections());
-            StageOutput.commit(rejected, RejectedRow.class, RunLayout.stage(run, k, "rejected"), 1, "Rejected");
+            StageOutput.commit(rejected, RejectedRow.class, RunLayout.stage(run, k, RunLayout.REJECTED), 1, "Rejected");
             rollouts = StageOutput.commit(sampled.get(GroupSampling.ROLLOUTS), Rollout.class, rolloutsDir, shards, "Rollouts");
           }
           rewarded = StageOutput.commit(rollouts.apply("OutcomeReward", new OutcomeReward(ctx)), ScoredRollout.class,
@@ -85,6 +93,11 @@ public final class IterationPipeline {
       }
       examples = StageOutput.commit(scored.apply("Advantage", new Advantage(ctx)), TrainingExample.class, examplesDir,
           shards, "Examples");
+    }
+    if (metricsNeeded) {
+      // committed before the gradient step can commit the iteration, so a finished iteration always has its metrics
+      PCollection<String> metrics = CommitBatchMetrics.apply(scored, examples, metricsFile);
+      examples = examples.apply("AfterMetrics", Wait.on(metrics));
     }
     examples.apply("GradientStep", new GradientStep(ctx, manifests));
   }

@@ -1,5 +1,6 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.models.io.AtomicFiles;
 import dev.spro.schemas.CheckpointManifest;
 import dev.spro.schemas.DataCursor;
 import dev.spro.schemas.FileEntry;
@@ -36,7 +37,7 @@ public record Manifests(String configHash, int datasetSize, int batchSize, Strin
       for (Path p : s.sorted().toList()) {
         String name = p.getFileName().toString();
         if (!name.equals(GradientStep.MANIFEST) && Files.isRegularFile(p)) {
-          files.add(new FileEntry(name, Files.size(p), Files2.sha256(p)));
+          files.add(new FileEntry(name, Files.size(p), AtomicFiles.sha256(p)));
         }
       }
     }

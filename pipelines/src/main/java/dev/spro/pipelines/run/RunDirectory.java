@@ -1,5 +1,6 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.models.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.pipelines.config.RunConfig;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -24,7 +26,8 @@ public final class RunDirectory {
   public static final String CONFIG_HASH = "config.sha256";
   public static final String LATEST = "latest";
   public static final String METRICS = "metrics.jsonl";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
 
   private final Path dir;
@@ -45,7 +48,7 @@ public final class RunDirectory {
     Files.createDirectories(dir);
     Path frozen = dir.resolve(CONFIG);
     if (Files.exists(frozen)) {
-      RunConfig before = RunConfig.parse(Files.readString(frozen));
+      RunConfig before = RunConfig.parse(Files.readString(frozen), "config " + frozen);
       if (!before.hash().equals(config.hash())) {
         List<String> diffs = RunConfig.differences(before, config).stream()
             .filter(d -> RunConfig.RESUME_SAFE.stream().noneMatch(d::startsWith)).toList();
@@ -53,8 +56,8 @@ public final class RunDirectory {
             + "change only " + RunConfig.RESUME_SAFE + ", but these differ: " + diffs);
       }
     }
-    Files2.writeAtomically(frozen, config.toYaml());
-    Files2.writeAtomically(dir.resolve(CONFIG_HASH), config.hash() + "\n");
+    AtomicFiles.writeString(frozen, config.toYaml());
+    AtomicFiles.writeString(dir.resolve(CONFIG_HASH), config.hash() + "\n");
     return new RunDirectory(dir);
   }
 
@@ -64,9 +67,7 @@ public final class RunDirectory {
     if (!Files.exists(frozen)) {
       throw new IllegalArgumentException(dir + " is not a run directory (no " + CONFIG + ")");
     }
-    RunConfig c = RunConfig.parse(Files.readString(frozen));
-    c.validate("config " + frozen);
-    return c;
+    return RunConfig.parse(Files.readString(frozen), "config " + frozen);
   }
 
   /** The newest iteration whose checkpoint is committed (its directory exists), or -1. */
@@ -90,10 +91,10 @@ public final class RunDirectory {
       try (Stream<Path> s = Files.list(iter)) {
         for (Path p : s.toList()) {
           String name = p.getFileName().toString();
-          boolean stage = List.of(RunLayout.ROLLOUTS, RunLayout.REWARDED, RunLayout.SCORED, RunLayout.EXAMPLES, "rejected")
+          boolean stage = List.of(RunLayout.ROLLOUTS, RunLayout.REWARDED, RunLayout.SCORED, RunLayout.EXAMPLES, RunLayout.REJECTED)
               .contains(name);
           if (name.endsWith(".tmp") || (stage && !StageOutput.isCommitted(p))) {
-            Files2.deleteRecursively(p);
+            AtomicFiles.deleteRecursively(p);
           }
         }
       }
@@ -103,7 +104,7 @@ public final class RunDirectory {
       try (Stream<Path> s = Files.list(next)) {
         for (Path p : s.toList()) {
           if (p.getFileName().toString().endsWith(".tmp")) {
-            Files2.deleteRecursively(p);
+            AtomicFiles.deleteRecursively(p);
           }
         }
       }
@@ -112,36 +113,67 @@ public final class RunDirectory {
 
   /** Names the newest committed iteration, written last. */
   public void writeLatest(int k) throws IOException {
-    Files2.writeAtomically(dir.resolve(LATEST), RunLayout.iterationName(k) + "\n");
+    AtomicFiles.writeString(dir.resolve(LATEST), RunLayout.iterationName(k) + "\n");
   }
 
   /**
-   * Replaces iteration {@code k}'s line of metrics.jsonl (or adds it): idempotent, so a step
-   * re-run after a crash does not duplicate its line.
+   * Replaces iteration {@code k}'s line of {@code phase} in metrics.jsonl (or adds it):
+   * idempotent, so a step re-run after a crash does not duplicate its line. Lines are matched by
+   * their parsed {@code iteration} and {@code phase}, wherever the keys stand in the line.
    */
   public void putMetrics(int k, String phase, String jsonLine) throws IOException {
     Path file = dir.resolve(METRICS);
     List<String> lines = new ArrayList<>();
-    if (Files.exists(file)) {
-      String key = "\"iteration\":" + k + ",\"phase\":\"" + phase + "\"";
-      for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        if (!l.contains(key)) {
-          lines.add(l);
-        }
+    for (String l : metricLines(file)) {
+      if (!isLine(l, k, phase)) {
+        lines.add(l);
       }
     }
     lines.add(jsonLine);
-    Files2.writeAtomically(file, String.join("\n", lines) + "\n");
+    AtomicFiles.writeString(file, String.join("\n", lines) + "\n");
   }
 
   /** Whether metrics.jsonl has iteration {@code k}'s line of {@code phase}. */
   public boolean hasMetrics(int k, String phase) throws IOException {
-    Path file = dir.resolve(METRICS);
+    return metricLines(dir.resolve(METRICS)).stream().anyMatch(l -> isLine(l, k, phase));
+  }
+
+  /** Builds an iteration's training line from what the iteration committed. */
+  @FunctionalInterface
+  public interface LineBuilder {
+    Map<String, Object> line(Path runDir, int k, org.apache.beam.sdk.PipelineResult result, double seconds)
+        throws IOException;
+  }
+
+  /**
+   * Adds the training line of every committed iteration that metrics.jsonl lacks (a crash
+   * between the checkpoint's commit and the line's write), rebuilt from the iteration's committed
+   * batch metrics and trainer state; timings are gone with the job and stay out.
+   */
+  public void repairMetrics(LineBuilder builder) throws IOException {
+    int last = lastCheckpoint();
+    for (int k = 0; k < last; k++) {
+      Path batch = RunLayout.iteration(dir, k).resolve(CommitBatchMetrics.FILE);
+      if (Files.exists(batch) && Files.isDirectory(RunLayout.checkpoint(dir, k + 1)) && !hasMetrics(k, "train")) {
+        putMetrics(k, "train", JSON.writeValueAsString(builder.line(dir, k, null, Double.NaN)));
+      }
+    }
+  }
+
+  private static List<String> metricLines(Path file) throws IOException {
     if (!Files.exists(file)) {
+      return List.of();
+    }
+    return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+  }
+
+  private static boolean isLine(String line, int k, String phase) {
+    try {
+      JsonNode n = JSON.readTree(line);
+      return n.path("iteration").asInt(-1) == k && phase.equals(n.path("phase").asText());
+    } catch (IOException e) {
       return false;
     }
-    String key = "\"iteration\":" + k + ",\"phase\":\"" + phase + "\"";
-    return Files.readAllLines(file, StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(key));
   }
 
   /** The lines of {@code runDir}'s metrics.jsonl, parsed, in file order; none when it has no such file. */
@@ -167,7 +199,7 @@ public final class RunDirectory {
       if (keepEvery > 0 && k % keepEvery == 0) {
         continue;
       }
-      Files2.deleteRecursively(RunLayout.checkpoint(dir, k));
+      AtomicFiles.deleteRecursively(RunLayout.checkpoint(dir, k));
     }
   }
 }

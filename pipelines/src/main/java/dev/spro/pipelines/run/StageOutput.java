@@ -1,5 +1,6 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.models.io.AtomicFiles;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,9 +72,9 @@ public final class StageOutput {
       c.sideInput(files).forEach(f -> names.add(Path.of(f).getFileName().toString()));
       java.util.Collections.sort(names);
       for (String n : names) {
-        lines.add(Files2.sha256(dir.resolve(n)) + "  " + n);
+        lines.add(AtomicFiles.sha256(dir.resolve(n)) + "  " + n);
       }
-      Files2.writeAtomically(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
+      AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
       c.output(c.element());
     }
   }

@@ -2,17 +2,15 @@ package dev.spro.runners.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.spro.models.sampling.SamplingParams;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.FlinkOptions;
-import dev.spro.pipelines.run.Driver;
+import dev.spro.pipelines.run.RunPlan;
 import dev.spro.pipelines.run.Evaluation;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.task.ArithmeticTask;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptions;
 import picocli.CommandLine.Command;
@@ -43,13 +41,13 @@ public final class EvalCommand implements Callable<Integer> {
       return 2;
     }
     // the same task, tokenizer and template as the run that wrote the checkpoint
-    ArithmeticTask task = Driver.task(c);
-    ModelSpec spec = Driver.modelSpec(c);
-    int eos = Driver.eosId(spec);
+    RunPlan plan = RunPlan.resolve(c);
+    ArithmeticTask task = plan.task();
+    ModelSpec spec = plan.spec();
     int n = testSize != null ? testSize : c.eval.testSize;
     PipelineOptions greedyOptions = FlinkOptions.forJob(FlinkOptions.LOCAL, c.flink.parallelism, "spro-eval-greedy");
     Evaluation.Result greedy = Evaluation.run(greedyOptions, checkpoint, task, n, spec,
-        SamplingParams.greedy(c.sampling.maxNewTokens, Set.of(eos)), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
+        plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("checkpoint", checkpoint.toString());
     out.put("test_problems", n);
@@ -58,8 +56,7 @@ public final class EvalCommand implements Callable<Integer> {
     if (samples > 0) {
       PipelineOptions sampledOptions = FlinkOptions.forJob(FlinkOptions.LOCAL, c.flink.parallelism, "spro-eval-sampled");
       Evaluation.Result sampled = Evaluation.run(sampledOptions, checkpoint, task, n, spec,
-          new SamplingParams(c.sampling.temperature, c.sampling.topK, c.sampling.topP, c.sampling.maxNewTokens, Set.of(eos)),
-          samples, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
+          plan.sampling(), samples, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
       out.put("pass@1_sampled", sampled.accuracy());
       out.put("pass@" + samples, sampled.passAtK());
       out.put("response_length_sampled", sampled.meanResponseLength());

@@ -1,7 +1,9 @@
 package dev.spro.runners.cli;
 
 import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.run.Driver;
+import dev.spro.pipelines.run.RunPlan;
 import dev.spro.transforms.stages.FaultInjection;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,9 +32,16 @@ final class RunOptions {
     }
   }
 
-  /** Runs (or continues) the run in {@code dir}, then writes its report. */
+  /**
+   * Checks the whole config ({@link RunPlan#resolve}: nothing is written if it fails), runs (or
+   * continues) the run in {@code dir}, then writes its report.
+   */
   void run(RunConfig c, Path dir) throws IOException {
-    new Driver(c, dir, FaultInjection.parse(failAt), System.out).run();
+    if (c.run.iterations == 0) {
+      throw new ConfigException(c.source, "run.iterations = 0: there is nothing to train; set run.iterations >= 1, "
+          + "or use `spro sft` for the warm start alone");
+    }
+    new Driver(RunPlan.resolve(c), dir, FaultInjection.parse(failAt), System.out).run();
     ReportCommand.writeFor(dir);
   }
 }

@@ -38,7 +38,6 @@ public final class TrainCommand implements Callable<Integer> {
     if (algo != null) {
       c.algorithm.name = algo;
     }
-    c.validate("config");
     run.run(c, runDir != null ? runDir : Path.of("runs", c.run.name));
     return 0;
   }

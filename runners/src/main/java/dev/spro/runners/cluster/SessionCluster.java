@@ -49,17 +49,8 @@ public final class SessionCluster {
   public static final String JOB_MANAGER = "jobmanager";
   private static final String JM_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   private static final String TM_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
-  /** What Flink's own config.yaml passes to every JVM on Java 17 (env.java.opts.all). */
-  private static final List<String> JAVA17_OPTS = List.of(
-      "--add-exports=java.base/sun.net.util=ALL-UNNAMED", "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-      "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.text=ALL-UNNAMED", "--add-opens=java.base/java.time=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+  /** What Flink's own config.yaml passes to every JVM on Java 17 (env.java.opts.all): the project's one list. */
+  private static final List<String> JAVA17_OPTS = JvmArgs.opens();
 
   /**
    * How to start it.

@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * The knobs of the advantage estimators. Defaults reproduce the papers' formulas (SPRO with its
- * stability guards off); see {@code ALGORITHMS.md} for what each one means.
+ * stability guards off); see {@code docs/algorithms.md} for what each one means.
  *
  * @param beta scale of the self-guided (SPRO) or implicit (PRIME) process reward
  * @param msaStdNorm SPRO: divide each step's MSA by the unbiased std over alive responses

@@ -21,4 +21,12 @@ public interface AdvantageEstimator {
   default boolean whitensBatch() {
     return false;
   }
+
+  /**
+   * Whether the run keeps a second, online-trained model beside the policy whose log-ratio feeds
+   * {@link #advantages} (PRIME's implicit process reward model).
+   */
+  default boolean trainsRewardModel() {
+    return false;
+  }
 }

@@ -32,6 +32,11 @@ public final class PrimeAdvantage implements AdvantageEstimator {
   }
 
   @Override
+  public boolean trainsRewardModel() {
+    return true;
+  }
+
+  @Override
   public double[][] advantages(ResponseGroup group, AdvantageConfig config) {
     int g = group.size();
     int[] lengths = group.lengths();

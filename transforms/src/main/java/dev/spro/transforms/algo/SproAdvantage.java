@@ -21,7 +21,7 @@ package dev.spro.transforms.algo;
  * step, so a token's credit is how much its prefix's self-reward beats its siblings' prefixes.
  * With beta = 0 this is exactly GRPO. A group whose outcomes are all equal still learns from its
  * MSA term, where GRPO gets no signal — and that is also where the self-reward loop can run away
- * (ALGORITHMS.md §5), which the guards are for.
+ * (docs/algorithms.md, "What SPRO's process term does in expectation" and "Stability"), which the guards are for.
  */
 public final class SproAdvantage implements AdvantageEstimator {
   public static final String NAME = "spro";

@@ -1,7 +1,7 @@
 /**
  * The RL algorithms as pure functions: a group of responses to one prompt in, per-token
  * advantages out. No Beam and no DJL types — plain arrays — so every formula is tested in
- * milliseconds against hand-derived vectors ({@code shared/docs/ALGORITHMS.md}).
+ * milliseconds against hand-derived vectors ({@code docs/algorithms.md}).
  *
  * <p>Pick an estimator by name from {@link dev.spro.transforms.algo.AdvantageEstimators}:
  * {@code spro} (the default), {@code grpo}, {@code drgrpo}, {@code rloo}, {@code prime}. Each

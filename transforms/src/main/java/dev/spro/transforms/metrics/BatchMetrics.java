@@ -88,4 +88,15 @@ public final class BatchMetrics implements Serializable {
     }
     return m;
   }
+
+  /** Equal when they report the same metrics (what a Beam coder checks of a combiner's values). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BatchMetrics b && truncated == b.truncated && toMap().equals(b.toMap());
+  }
+
+  @Override
+  public int hashCode() {
+    return toMap().hashCode();
+  }
 }

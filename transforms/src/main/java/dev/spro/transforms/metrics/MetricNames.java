@@ -57,4 +57,5 @@ public final class MetricNames {
 
   // Evaluation.
   public static final String VAL_ACCURACY = "val/accuracy";
+  public static final String VAL_RESPONSE_LENGTH = "val/response_length";
 }

@@ -3,7 +3,6 @@ package dev.spro.transforms.stages;
 import dev.spro.schemas.ScoredRollout;
 import dev.spro.schemas.TrainingExample;
 import dev.spro.transforms.algo.AdvantageEstimator;
-import dev.spro.transforms.algo.AdvantageEstimators;
 import dev.spro.transforms.algo.ResponseGroup;
 import dev.spro.transforms.algo.Whitening;
 import java.util.ArrayList;
@@ -53,7 +52,7 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
         .apply("GroupByPrompt", GroupByKey.create())
         .apply("Estimate", ParDo.of(new GroupFn(ctx)))
         .setCoder(AvroCoder.of(TrainingExample.class));
-    if (!AdvantageEstimators.get(ctx.algorithm()).whitensBatch()) {
+    if (!ctx.advantage().estimator().whitensBatch()) {
       return examples;
     }
     PCollectionView<Whitening.Moments> moments = examples
@@ -112,14 +111,14 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
         allWrong.inc();
       }
       double accuracy = (double) correct / g;
-      if (accuracy < ctx.minGroupAccuracy() || accuracy > ctx.maxGroupAccuracy()) {
+      if (accuracy < ctx.advantage().minGroupAccuracy() || accuracy > ctx.advantage().maxGroupAccuracy()) {
         filtered.inc();
         return;
       }
-      AdvantageEstimator estimator = AdvantageEstimators.get(ctx.algorithm());
+      AdvantageEstimator estimator = ctx.advantage().estimator();
       double[][] adv;
       try {
-        adv = estimator.advantages(ResponseGroup.of(ratios, rewards), ctx.advantage());
+        adv = estimator.advantages(ResponseGroup.of(ratios, rewards), ctx.advantage().config());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("prompt " + group.getKey() + ": " + e.getMessage(), e);
       }

@@ -24,20 +24,26 @@ public final class DataCursor {
     return new int[] {iteration / per, iteration % per};
   }
 
+  /** The project's one shuffle: 0..n-1 in a Fisher–Yates order drawn from {@code seed}. */
+  public static int[] permutation(int n, long seed) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
   /** Row indices of iteration k's batch. */
   public static int[] batch(long runSeed, int iteration, int datasetSize, int batchSize) {
     int[] pos = position(iteration, datasetSize, batchSize);
-    int[] perm = new int[datasetSize];
-    for (int i = 0; i < datasetSize; i++) {
-      perm[i] = i;
-    }
-    SplittableRandom rnd = new SplittableRandom(Seeds.of(runSeed, "data-epoch", pos[0]));
-    for (int i = datasetSize - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    int[] perm = permutation(datasetSize, Seeds.of(runSeed, "data-epoch", pos[0]));
     int[] out = new int[batchSize];
     System.arraycopy(perm, pos[1] * batchSize, out, 0, batchSize);
     return out;

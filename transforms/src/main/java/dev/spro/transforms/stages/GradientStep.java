@@ -284,10 +284,12 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
           }
         }
         double norm = Math.sqrt(sumSquares);
-        if (!Double.isFinite(norm)) {
-          throw new IllegalStateException("iteration " + ctx.iteration() + ": gradient norm is " + norm);
+        double scale;
+        try {
+          scale = Gradients.clipScale(norm, ctx.train().gradClip());
+        } catch (IllegalStateException e) {
+          throw new IllegalStateException("iteration " + ctx.iteration() + ": " + e.getMessage(), e);
         }
-        double scale = ctx.train().gradClip() > 0 && norm > ctx.train().gradClip() ? ctx.train().gradClip() / (norm + 1e-6) : 1;
         try (NDManager m = base.newSubManager()) {
           Map<String, NDArray> grads = new LinkedHashMap<>();
           for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {

@@ -91,25 +91,25 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
           reject(out, p, e.getMessage());
           continue;
         }
-        if (tokens.length + ctx.sampling().maxNewTokens() > context) {
-          reject(out, p, "prompt has " + tokens.length + " tokens; with " + ctx.sampling().maxNewTokens()
+        if (tokens.length + ctx.sampling().params().maxNewTokens() > context) {
+          reject(out, p, "prompt has " + tokens.length + " tokens; with " + ctx.sampling().params().maxNewTokens()
               + " new tokens it exceeds the model's context of " + context);
           continue;
         }
-        for (int i = 0; i < ctx.samplesPerPrompt(); i++) {
+        for (int i = 0; i < ctx.sampling().samplesPerPrompt(); i++) {
           rowPrompt.add(p);
           rowTokens.add(tokens);
           rowSample.add(i);
         }
       }
-      for (int from = 0; from < rowPrompt.size(); from += ctx.batchRows()) {
-        int to = Math.min(rowPrompt.size(), from + ctx.batchRows());
+      for (int from = 0; from < rowPrompt.size(); from += ctx.sampling().batchRows()) {
+        int to = Math.min(rowPrompt.size(), from + ctx.sampling().batchRows());
         long[] seeds = new long[to - from];
         for (int r = from; r < to; r++) {
           seeds[r - from] = Seeds.sample(ctx.runSeed(), ctx.iteration(), rowPrompt.get(r).getId(), rowSample.get(r));
         }
         List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
-            rowTokens.subList(from, to), seeds, ctx.sampling(), tokenizer.padId());
+            rowTokens.subList(from, to), seeds, ctx.sampling().params(), tokenizer.padId());
         for (int r = from; r < to; r++) {
           Generation g = gens.get(r - from);
           Prompt p = rowPrompt.get(r);
@@ -139,7 +139,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
     private void reject(MultiOutputReceiver out, Prompt p, String reason) {
       tooLong.inc();
       String origin = p.getOrigin() == null ? p.getId() : p.getOrigin();
-      if (ctx.failOnBadRows()) {
+      if (ctx.reward().failOnBadRows()) {
         throw new IllegalArgumentException(origin + ": prompt: " + reason);
       }
       int colon = origin.lastIndexOf(':');

@@ -8,9 +8,8 @@ import dev.spro.models.engine.DeviceChoice;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.tokenizer.ChatTemplate;
-import dev.spro.models.tokenizer.CharTokenizer;
-import dev.spro.models.tokenizer.HfTokenizer;
 import dev.spro.models.tokenizer.TextTokenizer;
+import dev.spro.models.tokenizer.TokenizerSpec;
 import dev.spro.schemas.ChatMessage;
 import dev.spro.schemas.Prompt;
 import java.io.Serializable;
@@ -18,31 +17,25 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a worker needs to turn prompts into tokens and load models: the tokenizer (the built-in
- * character tokenizer with its alphabet, or a Hugging Face tokenizer.json), the chat template,
- * the engine's thread count, and the device models go on ({@code cpu}, {@code gpu}, {@code auto};
- * see {@link DeviceChoice}).
+ * What a worker needs to turn prompts into tokens and load models: the tokenizer, the chat
+ * template, the engine's thread count, and the device models go on (see {@link DeviceChoice}).
  */
-public record ModelSpec(String tokenizer, String tokenizerArg, String chatTemplate, int threads, String device)
+public record ModelSpec(TokenizerSpec tokenizer, ChatTemplate chatTemplate, int threads, DeviceChoice.Setting device)
     implements Serializable {
 
   public static ModelSpec charTokenizer(String alphabet, int threads) {
-    return new ModelSpec("char", alphabet, "plain", threads, "cpu");
+    return new ModelSpec(new TokenizerSpec.Chars(alphabet), ChatTemplate.PLAIN, threads, DeviceChoice.Setting.CPU);
   }
 
   public TextTokenizer newTokenizer(int vocabSize) {
-    return switch (tokenizer) {
-      case "char" -> new CharTokenizer(tokenizerArg);
-      case "hf" -> HfTokenizer.load(Path.of(tokenizerArg.split("\\|")[0]), tokenizerArg.split("\\|")[1], vocabSize);
-      default -> throw new IllegalArgumentException("unknown tokenizer kind '" + tokenizer + "' (char, hf)");
-    };
+    return tokenizer.open(vocabSize);
   }
 
   /** The prompt's chat messages as token ids. */
   public int[] encodePrompt(TextTokenizer t, Prompt p) {
     List<ChatTemplate.Message> messages = p.getMessages().stream()
         .map((ChatMessage m) -> new ChatTemplate.Message(m.getRole(), m.getContent())).toList();
-    return t.encode(ChatTemplate.of(chatTemplate).render(messages));
+    return t.encode(chatTemplate.render(messages));
   }
 
   /**
@@ -55,9 +48,10 @@ public record ModelSpec(String tokenizer, String tokenizerArg, String chatTempla
 
   /** The JVM-wide parent manager of the models that workers load, one per device. */
   private static final class Models {
-    private static final java.util.Map<String, NDManager> MANAGERS = new java.util.HashMap<>();
+    private static final java.util.Map<DeviceChoice.Setting, NDManager> MANAGERS =
+        new java.util.EnumMap<>(DeviceChoice.Setting.class);
 
-    static synchronized NDManager manager(int threads, String device) {
+    static synchronized NDManager manager(int threads, DeviceChoice.Setting device) {
       return MANAGERS.computeIfAbsent(device, d -> {
         Engine engine = DjlRuntime.init(DjlRuntime.settings().intraOpThreads(threads));
         return engine.newBaseManager(DeviceChoice.select(engine, d));

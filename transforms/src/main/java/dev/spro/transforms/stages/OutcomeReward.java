@@ -45,8 +45,8 @@ public final class OutcomeReward extends PTransform<PCollection<Rollout>, PColle
 
     @Setup
     public void setup() {
-      registry = VerifierRegistry.standard(ctx.exactMatchFallback());
-      ctx.customVerifiers().forEach(registry::registerClass);
+      registry = VerifierRegistry.standard(ctx.reward().exactMatchFallback());
+      ctx.reward().customVerifiers().forEach(registry::registerClass);
     }
 
     @ProcessElement

@@ -10,7 +10,9 @@ import java.util.Locale;
  *   run.yaml                       the resolved config, frozen, with its hash
  *   iter-000007/checkpoint/        the policy that iteration 7 samples with (model, optimizer, manifest)
  *   iter-000007/prm/               PRIME's implicit reward model for iteration 7
- *   iter-000007/rollouts/ rewarded/ scored/ examples/     stage outputs, each with a _COMMITTED marker
+ *   iter-000007/rollouts/ rewarded/ scored/ examples/ rejected/   stage outputs, each with a _COMMITTED marker
+ *   iter-000007/batch-metrics.json the iteration's batch metrics
+ *   logs/JOB.log                   the full trace of a job that failed
  *   latest                         name of the newest committed iteration directory (written last)
  *   metrics.jsonl                  one JSON object per iteration / evaluation
  * </pre>
@@ -21,6 +23,11 @@ public final class RunLayout {
   public static final String REWARDED = "rewarded";
   public static final String SCORED = "scored";
   public static final String EXAMPLES = "examples";
+  public static final String REJECTED = "rejected";
+  /** The iteration's batch metrics, committed before its checkpoint. */
+  public static final String BATCH_METRICS = "batch-metrics.json";
+  /** Full traces of the jobs that failed. */
+  public static final String LOGS = "logs";
   public static final String CHECKPOINT = "checkpoint";
   public static final String PRM = "prm";
 

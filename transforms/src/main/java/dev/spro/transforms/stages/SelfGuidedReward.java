@@ -72,8 +72,8 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
       List<ScoredRollout> all = new ArrayList<>();
       shard.getValue().forEach(all::add);
       all.sort(ORDER);
-      for (int from = 0; from < all.size(); from += ctx.batchRows()) {
-        List<ScoredRollout> batch = all.subList(from, Math.min(all.size(), from + ctx.batchRows()));
+      for (int from = 0; from < all.size(); from += ctx.sampling().batchRows()) {
+        List<ScoredRollout> batch = all.subList(from, Math.min(all.size(), from + ctx.sampling().batchRows()));
         List<int[]> prompts = batch.stream().map(s -> Lists.ints(s.getRollout().getPromptTokenIds())).toList();
         List<int[]> responses = batch.stream().map(s -> Lists.ints(s.getRollout().getResponseTokenIds())).toList();
         var manager = policy.parameters().values().iterator().next().getManager();

@@ -106,7 +106,7 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
       for (int step = start; step < settings.steps(); step++) {
         int epoch = step / perEpoch;
         if (epoch != orderEpoch) {
-          order = permutation(examples.size(), Seeds.of(settings.seed(), "sft-epoch", epoch));
+          order = DataCursor.permutation(examples.size(), Seeds.of(settings.seed(), "sft-epoch", epoch));
           orderEpoch = epoch;
         }
         int offset = (step % perEpoch) * settings.batchSize();
@@ -173,23 +173,7 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
         kept.add(line);
       }
     }
-    Path tmp = log.resolveSibling(log.getFileName() + ".tmp");
-    Files.write(tmp, kept);
-    Files.move(tmp, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    dev.spro.models.io.AtomicFiles.writeString(log, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
   }
 
-  static int[] permutation(int n, long seed) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
-  }
 }

@@ -10,7 +10,7 @@ import java.io.Serializable;
  */
 public record TrainSettings(
     double lr,
-    String schedule,
+    LrSchedule.Kind schedule,
     int warmupSteps,
     int totalSteps,
     AdamW.Hyper adam,
@@ -21,6 +21,6 @@ public record TrainSettings(
     implements Serializable {
 
   public LrSchedule lrSchedule() {
-    return LrSchedule.of(schedule, lr, warmupSteps, totalSteps);
+    return schedule.of(lr, warmupSteps, totalSteps);
   }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * The test vector of ALGORITHMS.md §6 (G = 3, lengths 2, 3, 4, beta 0.5, rewards [1, 0, 0]), to
+ * The test vector of docs/algorithms.md §6 (G = 3, lengths 2, 3, 4, beta 0.5, rewards [1, 0, 0]), to
  * 1e-5. Intermediate values are derived again here by hand-written arithmetic, so a wrong number
  * on the page would show as a disagreement between the two.
  */

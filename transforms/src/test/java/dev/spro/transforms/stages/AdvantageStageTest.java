@@ -8,10 +8,9 @@ import dev.spro.schemas.Rollout;
 import dev.spro.schemas.ScoredRollout;
 import dev.spro.schemas.TrainingExample;
 import dev.spro.transforms.algo.AdvantageConfig;
-import dev.spro.transforms.loss.PolicyLossConfig;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
@@ -21,7 +20,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 
-/** The Advantage stage groups by prompt and reproduces ALGORITHMS.md's SPRO vector, whatever the input order. */
+/** The Advantage stage groups by prompt and reproduces the SPRO vector of docs/algorithms.md, whatever the input order. */
 class AdvantageStageTest {
   static ScoredRollout rollout(String prompt, int i, double reward, float[] ratios) {
     List<Float> old = new ArrayList<>();
@@ -41,9 +40,9 @@ class AdvantageStageTest {
 
   @Test
   void reproducesTheSproTestVector() {
-    IterationContext ctx = new IterationContext("/tmp/none", 0, 1, 2, ModelSpec.charTokenizer("0123", 1), "/tmp/none",
-        SamplingParams.greedy(4, Set.of()), 3, 8, "spro", AdvantageConfig.builder().beta(0.5).build(),
-        PolicyLossConfig.defaults(), null, 0, 1, false, Map.of(), false, null);
+    IterationContext ctx = IterationContext.builder().run(Path.of("/tmp/none"), 0, 1).shards(2)
+        .model(ModelSpec.charTokenizer("0123", 1), Path.of("/tmp/none")).sampling(SamplingParams.greedy(4, Set.of()), 3, 8)
+        .advantage("spro", AdvantageConfig.builder().beta(0.5).build(), 0, 1).build();
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     // Sample order scrambled, and a second prompt mixed in: groups must form by prompt id.
     PCollection<ScoredRollout> in = p.apply(Create.of(

@@ -1,0 +1,133 @@
+package dev.spro.pipelines.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spro.schemas.RejectedRow;
+import dev.spro.schemas.io.AvroFiles;
+import dev.spro.transforms.metrics.MetricNames;
+import dev.spro.transforms.stages.GradientStep;
+import dev.spro.transforms.stages.RunLayout;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * The line of metrics.jsonl of one iteration: the batch metrics the pipeline committed
+ * ({@link CommitBatchMetrics}), the gradient step's metrics from the checkpoint it committed
+ * ({@code trainer_state.json}), and the job's timings and group counts from its Beam counters.
+ */
+final class IterationMetrics {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private IterationMetrics() {}
+
+  /** Iteration {@code k}'s line; {@code result} is null when the job's counters are gone (a repaired line). */
+  static Map<String, Object> line(Path runDir, int k, PipelineResult result, double seconds) throws IOException {
+    Map<String, Object> m = new TreeMap<>(CommitBatchMetrics.read(RunLayout.iteration(runDir, k).resolve(CommitBatchMetrics.FILE)));
+    Path state = RunLayout.checkpoint(runDir, k + 1).resolve(GradientStep.TRAINER_STATE);
+    if (Files.exists(state)) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> step = JSON.readValue(state.toFile(), Map.class);
+      step.forEach((key, v) -> {
+        if (key.contains("/")) {
+          m.put(key, v);
+        }
+      });
+    }
+    if (result != null) {
+      double tokens = num(m, MetricNames.PROMPT_LENGTH_MEAN) + num(m, MetricNames.RESPONSE_LENGTH_MEAN);
+      long responses = BeamCounters.sum(result, "spro.reward", "scored");
+      m.put(MetricNames.TIMING_GEN, BeamCounters.sum(result, "spro.sample", "micros") / 1e6);
+      m.put(MetricNames.TIMING_REF, BeamCounters.sum(result, "spro.score", "micros") / 1e6);
+      m.put(MetricNames.TIMING_UPDATE_ACTOR, BeamCounters.sum(result, "spro.gradient", "micros") / 1e6);
+      m.put(MetricNames.TIMING_STEP, seconds);
+      m.put(MetricNames.PERF_THROUGHPUT, tokens * responses / seconds);
+      m.put(MetricNames.PERF_MAX_MEMORY_GB, peakResidentGb());
+      m.put(MetricNames.GROUPS_ALL_CORRECT, BeamCounters.sum(result, "spro.advantage", "groups_all_correct"));
+      m.put(MetricNames.GROUPS_ALL_WRONG, BeamCounters.sum(result, "spro.advantage", "groups_all_wrong"));
+      m.put(MetricNames.GROUPS_FILTERED, BeamCounters.sum(result, "spro.advantage", "groups_filtered"));
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("iteration", k);
+    line.put("phase", "train");
+    line.putAll(m);
+    return line;
+  }
+
+  static double num(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** The console line of an iteration. */
+  static String consoleLine(int k, Map<String, Object> m, double seconds) {
+    return String.format(Locale.ROOT, "iter %4d  reward %.3f  length %5.1f  entropy %.3f  kl_ref %.4f  %.1f s", k,
+        num(m, MetricNames.SCORE_MEAN), num(m, MetricNames.RESPONSE_LENGTH_MEAN), num(m, MetricNames.ACTOR_ENTROPY),
+        num(m, MetricNames.ACTOR_KL_REF), seconds);
+  }
+
+  /**
+   * How many of the iteration's {@code batch} prompts were rejected, and why; null when none.
+   * {@code fileRejects} rows of the data files are rejected in every iteration and were reported
+   * when the run started, so they are not counted again.
+   */
+  static Rejections rejections(Path runDir, int k, int batch, int fileRejects) throws IOException {
+    Path stage = RunLayout.stage(runDir, k, RunLayout.REJECTED);
+    if (!Files.isDirectory(stage)) {
+      return null;
+    }
+    int tooLong = 0;
+    int rows = 0;
+    try (Stream<Path> s = Files.list(stage)) {
+      for (Path f : s.filter(p -> p.toString().endsWith(".avro")).sorted().toList()) {
+        for (RejectedRow r : AvroFiles.read(f, RejectedRow.class)) {
+          rows++;
+          if (r.getReason().contains("exceeds the model's context")) {
+            tooLong++;
+          }
+        }
+      }
+    }
+    int inBatch = rows - fileRejects;
+    return inBatch <= 0 ? null : new Rejections(inBatch, batch, tooLong, inBatch - tooLong, stage);
+  }
+
+  /** The prompts of one batch that could not be sampled. */
+  record Rejections(int count, int batch, int tooLong, int unusable, Path where) {
+    boolean all() {
+      return count >= batch;
+    }
+
+    @Override
+    public String toString() {
+      List<String> why = new java.util.ArrayList<>();
+      if (tooLong > 0) {
+        why.add(tooLong + " too long");
+      }
+      if (unusable > 0) {
+        why.add(unusable + " could not be encoded");
+      }
+      return "rejected " + count + " of " + batch + " prompts: " + String.join(", ", why) + "; see " + where;
+    }
+  }
+
+  /** Peak resident memory of this process (native engine memory included), from /proc. */
+  static double peakResidentGb() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmHWM:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}

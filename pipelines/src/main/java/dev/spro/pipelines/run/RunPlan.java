@@ -1,0 +1,253 @@
+package dev.spro.pipelines.run;
+
+import dev.spro.models.config.ModelConfig;
+import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.engine.DeviceChoice;
+import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.sampling.SamplingParams;
+import dev.spro.models.tokenizer.CharTokenizer;
+import dev.spro.models.tokenizer.TextTokenizer;
+import dev.spro.models.tokenizer.TokenizerSpec;
+import dev.spro.models.train.AdamW;
+import dev.spro.pipelines.config.ConfigException;
+import dev.spro.pipelines.config.RunConfig;
+import dev.spro.transforms.algo.AdvantageConfig;
+import dev.spro.transforms.algo.AdvantageEstimators;
+import dev.spro.transforms.loss.PolicyLossConfig;
+import dev.spro.transforms.reward.VerifierRegistry;
+import dev.spro.transforms.stages.FaultInjection;
+import dev.spro.transforms.stages.IterationContext;
+import dev.spro.transforms.stages.ModelSpec;
+import dev.spro.transforms.stages.RunLayout;
+import dev.spro.transforms.stages.TrainSettings;
+import dev.spro.transforms.task.ArithmeticTask;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything a run needs, resolved from its config once and checked before anything is written:
+ * the dataset (files read, schemas and rows checked), the tokenizer and its end token, the
+ * starting checkpoint, custom verifier classes and a verifier for every data source, the device
+ * and the web UI port. {@code train}, {@code resume}, {@code sft} and {@code eval} all start
+ * here; a problem is a {@link ConfigException} (exit code 2) naming the key and the file.
+ */
+public final class RunPlan {
+  private final RunConfig config;
+  private final Dataset dataset;
+  private final ModelSpec spec;
+  private final int eosId;
+  private final int vocabSize;
+  private final List<String> notes = new ArrayList<>();
+
+  private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, int vocabSize) {
+    this.config = config;
+    this.dataset = dataset;
+    this.spec = spec;
+    this.eosId = eosId;
+    this.vocabSize = vocabSize;
+  }
+
+  /** Resolves and checks {@code config}; touches no run directory. */
+  public static RunPlan resolve(RunConfig config) {
+    config.validate();
+    ModelSpec spec = modelSpec(config);
+    int eos;
+    int vocab;
+    try (TextTokenizer t = spec.newTokenizer(Integer.MAX_VALUE)) {
+      eos = t.eosId();
+      vocab = t.vocabSize();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(config.source, "model.tokenizer '" + config.model.tokenizer + "': " + e.getMessage(), e);
+    }
+    checkCheckpoint(config, spec.tokenizer() instanceof TokenizerSpec.Chars ? vocab : eos + 1);
+    Dataset data = Dataset.resolve(config);
+    RunPlan plan = new RunPlan(config, data, spec, eos, vocab);
+    plan.notes.addAll(config.notes);
+    plan.checkVerifiers();
+    if (data.size() < config.data.batchSize) {
+      throw new ConfigException(config.source, "data.batchSize = " + config.data.batchSize + ": must be at most the "
+          + data.size() + " usable rows of the dataset");
+    }
+    plan.checkDevice();
+    return plan;
+  }
+
+  public RunConfig config() {
+    return config;
+  }
+
+  public Dataset dataset() {
+    return dataset;
+  }
+
+  /** The built-in task, or null when the run reads files. */
+  public ArithmeticTask task() {
+    return dataset.task();
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public int eosId() {
+    return eosId;
+  }
+
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  /** What a user should read before the run starts (bad rows quarantined, an empty config file). */
+  public List<String> notes() {
+    return notes;
+  }
+
+  public SamplingParams sampling() {
+    RunConfig.Sampling s = config.sampling;
+    return new SamplingParams(s.temperature, s.topK, s.topP, s.maxNewTokens, Set.of(eosId));
+  }
+
+  public SamplingParams greedy() {
+    return SamplingParams.greedy(config.sampling.maxNewTokens, Set.of(eosId));
+  }
+
+  public Manifests manifests() {
+    return new Manifests(config.hash(), dataset.size(), config.data.batchSize, config.algorithm.name);
+  }
+
+  /** Whether the run trains PRIME's reward model beside the policy. */
+  public boolean trainsRewardModel() {
+    return AdvantageEstimators.get(config.algorithm.name).trainsRewardModel();
+  }
+
+  /** The stages' view of iteration {@code k} in {@code runDir}. */
+  public IterationContext context(Path runDir, int k, FaultInjection fault) {
+    RunConfig.Algorithm a = config.algorithm;
+    AdvantageConfig adv = AdvantageConfig.builder().beta(a.beta).msaStdNorm(a.msaStdNorm).msaLeaveOneOut(a.msaLeaveOneOut)
+        .msaCoef(a.msaCoef).msaOnlyMixedGroups(a.msaOnlyMixedGroups)
+        .msaClip(a.msaClip > 0 ? a.msaClip : Double.POSITIVE_INFINITY).normByStd(a.normByStd).build();
+    RunConfig.Loss l = config.loss;
+    RunConfig.Optimizer o = config.optimizer;
+    RunConfig.Sampling s = config.sampling;
+    return IterationContext.builder()
+        .run(runDir, k, config.run.seed)
+        .shards(config.flink.parallelism)
+        .model(spec, RunLayout.checkpoint(runDir, 0))
+        .sampling(sampling(), s.samplesPerPrompt, s.batchRows)
+        .reward(config.verifiers.exactMatchFallback, config.verifiers.custom, config.data.failOnBadRows)
+        .advantage(a.name, adv, a.minGroupAccuracy, a.maxGroupAccuracy)
+        .loss(new PolicyLossConfig(l.clipLow, l.clipHigh, l.dualClip, l.aggregation, 0, l.klCoef, l.klEstimator,
+            l.entropyCoef))
+        .train(new TrainSettings(o.lr, o.schedule, o.warmupSteps, config.run.iterations,
+            new AdamW.Hyper(o.beta1, o.beta2, o.eps, o.weightDecay), o.gradClip, o.microBatch, config.prime.beta,
+            config.prime.lr))
+        .fault(fault)
+        .build();
+  }
+
+  /** The tokenizer, chat template, threads and device of {@code config}. */
+  static ModelSpec modelSpec(RunConfig config) {
+    RunConfig.Model m = config.model;
+    TokenizerSpec tokenizer = m.tokenizer.equals("char")
+        ? new TokenizerSpec.Chars(config.data.task != null ? ArithmeticTask.ALPHABET : CharTokenizer.arithmetic().alphabet())
+        : new TokenizerSpec.HuggingFace(Path.of(m.tokenizer).toAbsolutePath().toString(), m.eosToken);
+    return new ModelSpec(tokenizer, m.chatTemplate, m.threads, m.device);
+  }
+
+  /** The starting checkpoint has its files and at least {@code tokenIds} embedding rows. */
+  private static void checkCheckpoint(RunConfig config, int tokenIds) {
+    if (config.model.checkpoint == null) {
+      if (!config.model.tokenizer.equals("char")) {
+        throw new ConfigException(config.source, "model.checkpoint is not set: a new model (model.init) is made for the "
+            + "built-in char tokenizer only; with model.tokenizer '" + config.model.tokenizer + "' start from a Hugging "
+            + "Face checkpoint directory (model.checkpoint: DIR)");
+      }
+      return;
+    }
+    Path dir = Path.of(config.model.checkpoint);
+    for (String file : List.of(ModelCheckpoint.CONFIG, ModelCheckpoint.WEIGHTS)) {
+      if (!Files.isRegularFile(dir.resolve(file))) {
+        throw new ConfigException(config.source, "model.checkpoint '" + dir + "' has no " + file
+            + " (a Hugging Face model directory has config.json and model.safetensors)");
+      }
+    }
+    ModelConfig mc;
+    try {
+      mc = ModelConfig.read(dir.resolve(ModelCheckpoint.CONFIG));
+    } catch (RuntimeException e) {
+      throw new ConfigException(config.source, "model.checkpoint '" + dir + "': " + e.getMessage(), e);
+    }
+    if (mc.vocabSize() < tokenIds) {
+      throw new ConfigException(config.source, "model.checkpoint '" + dir + "' has " + mc.vocabSize()
+          + " embedding rows, but model.tokenizer '" + config.model.tokenizer + "' needs token ids up to " + (tokenIds - 1)
+          + ": they do not belong together");
+    }
+  }
+
+  /** Every custom verifier class loads and is a Verifier, and every data source of the dataset has a verifier. */
+  private void checkVerifiers() {
+    VerifierRegistry registry = VerifierRegistry.standard(config.verifiers.exactMatchFallback);
+    for (Map.Entry<String, String> e : config.verifiers.custom.entrySet()) {
+      try {
+        registry.registerClass(e.getKey(), e.getValue());
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(config.source, "verifiers.custom." + e.getKey() + " = " + e.getValue() + ": "
+            + ex.getMessage() + " (a public class implementing dev.spro.transforms.reward.Verifier with a public "
+            + "no-argument constructor, on the classpath: SPRO_CLASSPATH for ./spro)", ex);
+      }
+    }
+    for (Map.Entry<String, String> s : dataset.sources().entrySet()) {
+      try {
+        registry.get(s.getKey());
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(config.source, "data.files: " + ex.getMessage() + "; first seen at " + s.getValue()
+            + " (add verifiers.custom.<data_source>: CLASS, or set verifiers.exactMatchFallback: true)", ex);
+      }
+    }
+    if (dataset.rejectedRows() > 0) {
+      String msg = dataset.rejectedRows() + " rows of " + config.data.files + " cannot be used (first: "
+          + dataset.firstRejection() + ")";
+      if (config.data.failOnBadRows) {
+        throw new ConfigException(config.source, msg + "; data.failOnBadRows is set");
+      }
+      notes.add("warning: " + msg + "; they are quarantined in each iteration's rejected/ output");
+    }
+  }
+
+  /** {@code gpu} needs a GPU the engine sees here (embedded or direct runs: the workers are this JVM). */
+  private void checkDevice() {
+    boolean local = config.flink.master.equals("embedded") || config.flink.master.equals("direct");
+    if (config.model.device != DeviceChoice.Setting.GPU || !local) {
+      return;
+    }
+    try {
+      DeviceChoice.check(DjlRuntime.init(DjlRuntime.settings().intraOpThreads(config.model.threads)),
+          DeviceChoice.Setting.GPU);
+    } catch (IllegalStateException e) {
+      throw new ConfigException(config.source, e.getMessage(), e);
+    }
+  }
+
+  /** The embedded web UI's port must be free on the loopback address it binds (checked by runs, not by eval). */
+  void checkPort() {
+    int port = config.flink.restPort;
+    if (!config.flink.master.equals("embedded") || port == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    } catch (IOException e) {
+      throw new ConfigException(config.source, "flink.restPort = " + port + ": the port is in use on "
+          + InetAddress.getLoopbackAddress().getHostAddress() + " (another run's web UI?); choose a free port, or 0 for any");
+    }
+  }
+}
