@@ -9,7 +9,6 @@ import dev.spro.schemas.ScoredRollout;
 import dev.spro.schemas.TrainingExample;
 import dev.spro.transforms.metrics.BatchMetrics;
 import dev.spro.transforms.stages.Lists;
-import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +27,11 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 /**
  * The batch metrics of an iteration (rewards, lengths, entropy, KL to the reference, advantages)
  * as a Beam {@code Combine} over its scored rollouts and training examples, committed as one
- * small JSON file in the iteration's directory. The driver's metrics line is built from this file
+ * small JSON file in the iteration's directory ({@code RunLayout.BATCH_METRICS}). The driver's metrics line is built from this file
  * and the checkpoint's trainer state, both committed with the iteration, so a resumed or
  * repaired run rebuilds the same line without re-reading any stage output.
  */
 public final class CommitBatchMetrics {
-  /** The file, inside the iteration directory. */
-  public static final String FILE = RunLayout.BATCH_METRICS;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private CommitBatchMetrics() {}

@@ -1,7 +1,5 @@
 package dev.spro.pipelines.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.report.RunReport;
@@ -16,12 +14,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -34,8 +30,6 @@ import org.apache.beam.sdk.PipelineResult;
  * directory is touched.
  */
 public final class Driver {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
   private final RunPlan plan;
   private final RunConfig config;
   private final Path runDir;
@@ -64,7 +58,7 @@ public final class Driver {
     RunDirectory dir = RunDirectory.open(runDir, config);
     int end = config.run.iterations;
     if (dir.lastCheckpoint() >= end && !evaluation().pending(dir, dir.lastCheckpoint())) {
-      dir.repairMetrics(IterationMetrics::line);
+      IterationMetrics.repair(dir);
       out.printf("run %s is complete: %d iterations (checkpoint %s)%n", runDir, dir.lastCheckpoint(),
           RunLayout.checkpoint(runDir, dir.lastCheckpoint()));
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
@@ -77,7 +71,7 @@ public final class Driver {
       new InitialCheckpoint(plan, dir, cluster, fault, out).ensure();
       int start = dir.lastCheckpoint();
       dir.cleanUncommitted(start);
-      dir.repairMetrics(IterationMetrics::line);
+      IterationMetrics.repair(dir);
       dir.writeLatest(start);
       out.printf("run %s: iterations %d..%d of %s%s%n", runDir, start, end - 1, config.algorithm.name,
           start > 0 ? " (resuming after iteration " + (start - 1) + ")" : "");
@@ -106,7 +100,8 @@ public final class Driver {
         : ReadPrompts.fromFiles(plan.dataset().pattern(), idsOf(rows));
     IterationPipeline.build(p, ctx, prompts, plan.manifests());
     long start = System.nanoTime();
-    PipelineResult result = StageFailure.run(p, where(runDir, job, () -> "iteration " + k + ", stage " + failedStage(k)));
+    PipelineResult result =
+        StageFailure.run(p, StageFailure.Where.of(runDir, job, () -> "iteration " + k + ", stage " + failedStage(k)));
     double seconds = (System.nanoTime() - start) / 1e9;
     var rejected = IterationMetrics.rejections(runDir, k, rows.length, plan.dataset().rejectedRows());
     if (rejected != null) {
@@ -117,7 +112,7 @@ public final class Driver {
       }
     }
     Map<String, Object> metrics = IterationMetrics.line(runDir, k, result, seconds);
-    dir.putMetrics(k, "train", JSON.writeValueAsString(metrics));
+    dir.putMetrics(k, "train", metrics);
     dir.writeLatest(k + 1);
     dir.applyRetention(k + 1, config.retention.keepLast, config.retention.keepEvery);
     say(IterationMetrics.consoleLine(k, metrics, seconds));
@@ -133,21 +128,6 @@ public final class Driver {
       }
     }
     return Files.isDirectory(RunLayout.checkpoint(runDir, k + 1)) ? "after checkpoint" : "gradient";
-  }
-
-  /** Where a failed job of this run is described and its trace written ({@code logs/JOB.log}). */
-  static StageFailure.Where where(Path runDir, String job, Supplier<String> describe) {
-    return new StageFailure.Where() {
-      @Override
-      public String describe() {
-        return describe.get();
-      }
-
-      @Override
-      public Path traceFile() {
-        return runDir.resolve(RunLayout.LOGS).resolve(job + ".log");
-      }
-    };
   }
 
   private Set<String> idsOf(int[] rows) {
@@ -186,10 +166,5 @@ public final class Driver {
     } else {
       out.println(line);
     }
-  }
-
-  /** For tests and tools: the line {@link IterationMetrics} builds for iteration {@code k} (null result: no counters). */
-  public static Map<String, Object> metricsLine(Path runDir, int k) throws IOException {
-    return new LinkedHashMap<>(IterationMetrics.line(runDir, k, null, Double.NaN));
   }
 }

@@ -5,14 +5,12 @@ import dev.spro.schemas.Prompt;
 import dev.spro.transforms.stages.Evaluate;
 import dev.spro.transforms.stages.ModelSpec;
 import dev.spro.transforms.task.ArithmeticTask;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -39,8 +37,6 @@ public final class Evaluation {
    * every {@code eval.every}-th and the last, each once (its line in metrics.jsonl says it is done).
    */
   public record Periodic(RunPlan plan, Path runDir) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Whether checkpoint {@code k} is due for an evaluation that has not run yet. */
     boolean pending(RunDirectory dir, int k) throws IOException {
       RunConfig.Eval e = plan.config().eval;
@@ -56,13 +52,9 @@ public final class Evaluation {
       String job = String.format(Locale.ROOT, "%s-eval-%06d", c.run.name, k);
       Result r = run(JobOptions.of(c, cluster, job), RunLayout.checkpoint(runDir, k), plan.task(), c.eval.testSize,
           plan.spec(), plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed,
-          Driver.where(runDir, job, () -> "the evaluation of iteration " + k));
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("iteration", k);
-      line.put("phase", "eval");
-      line.put(MetricNames.VAL_ACCURACY, r.accuracy());
-      line.put(MetricNames.VAL_RESPONSE_LENGTH, r.meanResponseLength());
-      dir.putMetrics(k, "eval", JSON.writeValueAsString(line));
+          StageFailure.Where.of(runDir, job, () -> "the evaluation of iteration " + k));
+      dir.putMetrics(k, "eval",
+          Map.of(MetricNames.VAL_ACCURACY, r.accuracy(), MetricNames.VAL_RESPONSE_LENGTH, r.meanResponseLength()));
       say.accept(String.format(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f", k,
           r.accuracy(), c.eval.testSize, r.meanResponseLength()));
     }
@@ -70,10 +62,10 @@ public final class Evaluation {
 
   public static Result run(PipelineOptions options, Path checkpoint, ArithmeticTask task, int testSize, ModelSpec spec,
       SamplingParams sampling, int samples, int batchRows, int shards, long seed) {
-    Path trace = Path.of(System.getProperty("java.io.tmpdir"), "spro-" + options.getJobName() + ".log");
+    // outside a run directory (spro eval): the trace goes to the temporary folder
+    Path traces = Path.of(System.getProperty("java.io.tmpdir"), "spro");
     return run(options, checkpoint, task, testSize, spec, sampling, samples, batchRows, shards, seed,
-        Driver.where(trace.getParent(), trace.getFileName().toString().replace(".log", ""),
-            () -> "the evaluation of " + checkpoint));
+        StageFailure.Where.of(traces, options.getJobName(), () -> "the evaluation of " + checkpoint));
   }
 
   static Result run(PipelineOptions options, Path checkpoint, ArithmeticTask task, int testSize, ModelSpec spec,

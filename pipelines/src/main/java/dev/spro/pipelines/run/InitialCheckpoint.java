@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.config.ModelConfig;
 import dev.spro.models.engine.DjlRuntime;
@@ -22,10 +21,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 
 /**
@@ -34,7 +31,7 @@ import org.apache.beam.sdk.Pipeline;
  * The reference model and PRIME's reward model start from it.
  */
 final class InitialCheckpoint {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RunPlan plan;
   private final RunConfig config;
@@ -118,18 +115,14 @@ final class InitialCheckpoint {
     WarmStart.build(p, sft, init, plan.task(), teacher, w.examples, plan.spec(), settings, config.flink.parallelism, fault);
     long start = System.nanoTime();
     try (Progress progress = Progress.watch("warm start", sft.resolve("progress"), w.steps, out)) {
-      StageFailure.run(p, Driver.where(runDir, job, () -> "the warm start"));
+      StageFailure.run(p, StageFailure.Where.of(runDir, job, () -> "the warm start"));
     }
     Path log = sft.resolve("log.jsonl");
     if (Files.exists(log)) {
       for (String line : Files.readAllLines(log)) {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = JSON.readValue(line, Map.class);
-        Map<String, Object> ordered = new LinkedHashMap<>();
-        ordered.put("iteration", 0);
-        ordered.put("phase", "sft-" + m.get("step"));
-        ordered.putAll(new TreeMap<>(m));
-        dir.putMetrics(0, "sft-" + m.get("step"), JSON.writeValueAsString(ordered));
+        dir.putMetrics(0, "sft-" + m.get("step"), m);
       }
     }
     out.printf(Locale.ROOT, "warm start done in %.0f s%n", (System.nanoTime() - start) / 1e9);

@@ -9,7 +9,6 @@ import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,9 +26,13 @@ final class IterationMetrics {
 
   private IterationMetrics() {}
 
-  /** Iteration {@code k}'s line; {@code result} is null when the job's counters are gone (a repaired line). */
+  /**
+   * Iteration {@code k}'s metrics (without {@code iteration} and {@code phase}, which
+   * {@link RunDirectory#putMetrics} adds); {@code result} is null when the job's counters are
+   * gone (a repaired line).
+   */
   static Map<String, Object> line(Path runDir, int k, PipelineResult result, double seconds) throws IOException {
-    Map<String, Object> m = new TreeMap<>(CommitBatchMetrics.read(RunLayout.iteration(runDir, k).resolve(CommitBatchMetrics.FILE)));
+    Map<String, Object> m = new TreeMap<>(CommitBatchMetrics.read(RunLayout.iteration(runDir, k).resolve(RunLayout.BATCH_METRICS)));
     Path state = RunLayout.checkpoint(runDir, k + 1).resolve(GradientStep.TRAINER_STATE);
     if (Files.exists(state)) {
       @SuppressWarnings("unchecked")
@@ -53,11 +56,23 @@ final class IterationMetrics {
       m.put(MetricNames.GROUPS_ALL_WRONG, BeamCounters.sum(result, "spro.advantage", "groups_all_wrong"));
       m.put(MetricNames.GROUPS_FILTERED, BeamCounters.sum(result, "spro.advantage", "groups_filtered"));
     }
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("iteration", k);
-    line.put("phase", "train");
-    line.putAll(m);
-    return line;
+    return m;
+  }
+
+  /**
+   * Adds the training line of every committed iteration that metrics.jsonl lacks (a crash
+   * between the checkpoint's commit and the line's write), rebuilt from the iteration's committed
+   * batch metrics and trainer state; timings are gone with the job and stay out.
+   */
+  static void repair(RunDirectory dir) throws IOException {
+    Path runDir = dir.path();
+    int last = dir.lastCheckpoint();
+    for (int k = 0; k < last; k++) {
+      Path batch = RunLayout.iteration(runDir, k).resolve(RunLayout.BATCH_METRICS);
+      if (Files.exists(batch) && Files.isDirectory(RunLayout.checkpoint(runDir, k + 1)) && !dir.hasMetrics(k, "train")) {
+        dir.putMetrics(k, "train", line(runDir, k, null, Double.NaN));
+      }
+    }
   }
 
   static double num(Map<String, Object> m, String key) {

@@ -55,7 +55,7 @@ public final class IterationPipeline {
     Path scoredDir = RunLayout.stage(run, k, RunLayout.SCORED);
     Path examplesDir = RunLayout.stage(run, k, RunLayout.EXAMPLES);
 
-    Path metricsFile = RunLayout.iteration(run, k).resolve(CommitBatchMetrics.FILE);
+    Path metricsFile = RunLayout.iteration(run, k).resolve(RunLayout.BATCH_METRICS);
     boolean metricsNeeded = !Files.exists(metricsFile);
     PCollection<TrainingExample> examples;
     PCollection<ScoredRollout> scored = null;

@@ -1,8 +1,9 @@
 package dev.spro.pipelines.run;
 
-import dev.spro.models.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spro.models.io.AtomicFiles;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -26,8 +28,7 @@ public final class RunDirectory {
   public static final String CONFIG_HASH = "config.sha256";
   public static final String LATEST = "latest";
   public static final String METRICS = "metrics.jsonl";
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
 
   private final Path dir;
@@ -133,31 +134,20 @@ public final class RunDirectory {
     AtomicFiles.writeString(file, String.join("\n", lines) + "\n");
   }
 
+  /**
+   * {@link #putMetrics(int, String, String)} of a line made of {@code iteration}, {@code phase}
+   * and {@code fields}, written with sorted keys (every line of metrics.jsonl is written here).
+   */
+  public void putMetrics(int k, String phase, Map<String, ?> fields) throws IOException {
+    Map<String, Object> line = new TreeMap<>(fields);
+    line.put("iteration", k);
+    line.put("phase", phase);
+    putMetrics(k, phase, JSON.writeValueAsString(line));
+  }
+
   /** Whether metrics.jsonl has iteration {@code k}'s line of {@code phase}. */
   public boolean hasMetrics(int k, String phase) throws IOException {
     return metricLines(dir.resolve(METRICS)).stream().anyMatch(l -> isLine(l, k, phase));
-  }
-
-  /** Builds an iteration's training line from what the iteration committed. */
-  @FunctionalInterface
-  public interface LineBuilder {
-    Map<String, Object> line(Path runDir, int k, org.apache.beam.sdk.PipelineResult result, double seconds)
-        throws IOException;
-  }
-
-  /**
-   * Adds the training line of every committed iteration that metrics.jsonl lacks (a crash
-   * between the checkpoint's commit and the line's write), rebuilt from the iteration's committed
-   * batch metrics and trainer state; timings are gone with the job and stay out.
-   */
-  public void repairMetrics(LineBuilder builder) throws IOException {
-    int last = lastCheckpoint();
-    for (int k = 0; k < last; k++) {
-      Path batch = RunLayout.iteration(dir, k).resolve(CommitBatchMetrics.FILE);
-      if (Files.exists(batch) && Files.isDirectory(RunLayout.checkpoint(dir, k + 1)) && !hasMetrics(k, "train")) {
-        putMetrics(k, "train", JSON.writeValueAsString(builder.line(dir, k, null, Double.NaN)));
-      }
-    }
   }
 
   private static List<String> metricLines(Path file) throws IOException {

@@ -45,6 +45,7 @@ public final class RunPlan {
   private final ModelSpec spec;
   private final int eosId;
   private final int vocabSize;
+  private final Manifests manifests;
   private final List<String> notes = new ArrayList<>();
 
   private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, int vocabSize) {
@@ -53,6 +54,7 @@ public final class RunPlan {
     this.spec = spec;
     this.eosId = eosId;
     this.vocabSize = vocabSize;
+    this.manifests = new Manifests(config.hash(), dataset.size(), config.data.batchSize, config.algorithm.name);
   }
 
   /** Resolves and checks {@code config}; touches no run directory. */
@@ -120,7 +122,7 @@ public final class RunPlan {
   }
 
   public Manifests manifests() {
-    return new Manifests(config.hash(), dataset.size(), config.data.batchSize, config.algorithm.name);
+    return manifests;
   }
 
   /** Whether the run trains PRIME's reward model beside the policy. */

@@ -1,11 +1,13 @@
 package dev.spro.pipelines.run;
 
 import dev.spro.models.io.AtomicFiles;
+import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -19,13 +21,17 @@ public final class StageFailure extends RuntimeException {
     super(message, cause);
   }
 
-  /** What a job is, for messages and the trace file's name. */
-  public interface Where {
-    /** e.g. {@code iteration 3, stage score}; asked after the failure, so it can look at what was committed. */
-    String describe();
-
-    /** The trace file. */
-    Path traceFile();
+  /**
+   * What a job is, for the message, and where its trace goes.
+   *
+   * @param describe e.g. {@code iteration 3, stage score}; asked after the failure, so it can look
+   *     at what was committed
+   */
+  public record Where(Supplier<String> describe, Path traceFile) {
+    /** Job {@code job} of the run in {@code runDir}: its trace goes to {@code runDir/logs/JOB.log}. */
+    public static Where of(Path runDir, String job, Supplier<String> describe) {
+      return new Where(describe, runDir.resolve(RunLayout.LOGS).resolve(job + ".log"));
+    }
   }
 
   /** Runs {@code p} to the end; a failure becomes a {@link StageFailure} naming its root cause. */
@@ -56,7 +62,7 @@ public final class StageFailure extends RuntimeException {
     } catch (IOException | RuntimeException e) {
       trace = "not written: " + e.getMessage();
     }
-    return new StageFailure(where.describe() + " failed: " + describe(root) + "\n  full trace: " + trace, t);
+    return new StageFailure(where.describe().get() + " failed: " + describe(root) + "\n  full trace: " + trace, t);
   }
 
   /** The innermost exception that carries a message (wrappers repeat or hide it). */
