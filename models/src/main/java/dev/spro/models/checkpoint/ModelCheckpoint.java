@@ -3,16 +3,13 @@ package dev.spro.models.checkpoint;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.spro.models.config.ModelConfig;
+import dev.spro.models.io.AtomicFiles;
 import dev.spro.models.nn.Transformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import dev.spro.models.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors}.
@@ -89,6 +86,4 @@ public final class ModelCheckpoint {
   public interface FileWriter {
     void write(Path file) throws IOException;
   }
-
-
 }

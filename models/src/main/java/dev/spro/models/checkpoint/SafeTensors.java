@@ -3,17 +3,15 @@ package dev.spro.models.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spro.models.io.AtomicFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -203,7 +201,7 @@ public final class SafeTensors {
     }
     int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, padded with spaces
     try {
-      dev.spro.models.io.AtomicFiles.write(file, out -> {
+      AtomicFiles.write(file, out -> {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
         out.write(len.array());
         out.write(json);

@@ -41,10 +41,8 @@ public final class DeviceChoice {
 
   /** The device for {@code setting} given the GPUs {@code engine} sees in this process; says what it chose in the log. */
   public static Device select(Engine engine, Setting setting) {
+    check(engine, setting);
     int gpus = engine.getGpuCount();
-    if (setting == Setting.GPU && gpus <= 0) {
-      throw noGpu(engine);
-    }
     Device d = choose(setting, gpus);
     if (setting == Setting.AUTO && gpus == 0) {
       LOG.info("model.device auto: the PyTorch engine sees no CUDA GPU ({}); models run on the CPU", visibility(engine));

@@ -129,11 +129,9 @@ public final class ConfigCheck {
     atLeast("warmStart.gradClip", w.gradClip, 0, true);
     atLeast("warmStart.saveEvery", w.saveEvery, 1);
     atLeast("warmStart.logEvery", w.logEvery, 1);
-    for (var rate : new Object[][] {{"warmStart.carrySlipRate", w.carrySlipRate}, {"warmStart.errorRate", w.errorRate},
-        {"warmStart.recheckRate", w.recheckRate}}) {
-      double v = (Double) rate[1];
-      require(v >= 0 && v <= 1, (String) rate[0], v, "a probability in [0, 1]");
-    }
+    probability("warmStart.carrySlipRate", w.carrySlipRate);
+    probability("warmStart.errorRate", w.errorRate);
+    probability("warmStart.recheckRate", w.recheckRate);
   }
 
   private void flink(RunConfig.Flink f) {
@@ -142,6 +140,10 @@ public final class ConfigCheck {
         "embedded, direct, or the HOST:PORT of a Flink cluster's REST endpoint");
     require(f.parallelism >= 1 && f.parallelism <= 1024, "flink.parallelism", f.parallelism, "in [1, 1024]");
     require(f.restPort >= 0 && f.restPort <= 65535, "flink.restPort", f.restPort, "a port in [0, 65535] (0: any free port)");
+  }
+
+  private void probability(String key, double value) {
+    require(value >= 0 && value <= 1, key, value, "a probability in [0, 1]");
   }
 
   private void atLeast(String key, long value, long min) {

@@ -9,20 +9,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.spro.models.engine.DeviceChoice;
 import dev.spro.models.tokenizer.ChatTemplate;
 import dev.spro.models.train.LrSchedule;
 import dev.spro.transforms.loss.KlEstimator;
 import dev.spro.transforms.loss.LossAggregation;
-import java.nio.charset.MalformedInputException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class RunConfig {
   @JsonIgnore public String source = "defaults";
 
   /** What loading noticed that a user should read (an empty file runs the defaults). */
-  @JsonIgnore public final List<String> notes = new java.util.ArrayList<>();
+  @JsonIgnore public final List<String> notes = new ArrayList<>();
 
   public static final class Run {
     public String name = "spro";
@@ -341,7 +342,7 @@ public final class RunConfig {
       return n;
     }
     ObjectNode out = new ObjectMapper().createObjectNode();
-    java.util.List<String> names = new java.util.ArrayList<>();
+    java.util.List<String> names = new ArrayList<>();
     n.fieldNames().forEachRemaining(names::add);
     java.util.Collections.sort(names);
     for (String name : names) {
@@ -352,7 +353,7 @@ public final class RunConfig {
 
   /** The keys whose values differ between two configs (for a refused resume's message). */
   public static List<String> differences(RunConfig a, RunConfig b) {
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     diff("", YAML.valueToTree(a), YAML.valueToTree(b), out);
     return out;
   }

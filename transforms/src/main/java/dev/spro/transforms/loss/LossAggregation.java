@@ -1,7 +1,6 @@
 package dev.spro.transforms.loss;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Locale;
 import dev.spro.models.nn.Scalars;
 
 /**
@@ -29,16 +28,6 @@ public enum LossAggregation {
   /** The name used in configs and by verl. */
   public String configName() {
     return configName;
-  }
-
-  public static LossAggregation of(String name) {
-    for (LossAggregation a : values()) {
-      if (a.configName.equals(name.trim().toLowerCase(Locale.ROOT))) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException("unknown loss aggregation '" + name
-        + "'; known: token-mean, seq-mean-token-sum, seq-mean-token-mean, seq-mean-token-sum-norm");
   }
 
   /**

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.io.AtomicFiles;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -173,7 +173,7 @@ public final class SupervisedTraining extends DoFn<Integer, String> {
         kept.add(line);
       }
     }
-    dev.spro.models.io.AtomicFiles.writeString(log, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    AtomicFiles.writeString(log, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
   }
 
 }
