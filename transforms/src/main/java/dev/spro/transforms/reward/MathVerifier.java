@@ -113,12 +113,21 @@ public final class MathVerifier implements Verifier {
     return true;
   }
 
+  /** Equal within a relative 1e-6; never true for an infinity or NaN (1e999 is not 42). */
   static boolean close(double x, double y) {
-    return Math.abs(x - y) <= 1e-6 * Math.max(1, Math.max(Math.abs(x), Math.abs(y)));
+    return Double.isFinite(x) && Double.isFinite(y) && Math.abs(x - y) <= 1e-6 * Math.max(1, Math.max(Math.abs(x), Math.abs(y)));
   }
 
-  /** The value of a plain number, \frac{a}{b} (with an optional sign) or a/b; null otherwise. */
+  /**
+   * The value of a plain number, \frac{a}{b} (with an optional sign) or a/b; null otherwise, and
+   * null for what is not a finite number (1e999, 1/0, 0/0).
+   */
   static Double number(String s) {
+    Double v = parsedNumber(s);
+    return v != null && Double.isFinite(v) ? v : null;
+  }
+
+  private static Double parsedNumber(String s) {
     String t = s.replace(",", "");
     try {
       if (t.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?")) {

@@ -28,6 +28,12 @@ class VerifierFuzzTest {
     out.add("\\boxed{\\frac{1}{0}}");
     out.add("\\boxed{10^{10^{10^{10}}}}");
     out.add("1".repeat(200_000));
+    for (String hack : MathVerifierHackTest.NON_FINITE) {
+      out.add("\\boxed{" + hack + "}");
+    }
+    for (String[] runaway : MathVerifierHackTest.RUNAWAY) {
+      out.add("\\boxed{" + runaway[0] + "}");
+    }
     for (int i = 0; i < 3000; i++) {
       int len = rnd.nextInt(i % 10 == 0 ? 400 : 40);
       StringBuilder sb = new StringBuilder(rnd.nextBoolean() ? "\\boxed{" : "");
