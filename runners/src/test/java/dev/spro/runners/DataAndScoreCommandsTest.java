@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.transforms.data.PromptFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,5 +68,51 @@ class DataAndScoreCommandsTest {
     int strict = SproCli.commandLine().execute("score", "--strict", "--in", in.toString(), "--out", out.toString());
     assertEquals(1, strict);
     assertTrue(JSON.readTree(Files.readAllLines(out).get(3)).get("error").asText().contains("no verifier for data_source 'my_quiz'"));
+  }
+
+  /** Runs `spro score` and returns its exit code and what it printed on stderr. */
+  static String[] score(String... args) {
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = SproCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    String[] full = new String[args.length + 1];
+    full[0] = "score";
+    System.arraycopy(args, 0, full, 1, args.length);
+    return new String[] {String.valueOf(cli.execute(full)), err.toString()};
+  }
+
+  @Test
+  void refusesToOverwriteItsInputAlsoThroughALink() throws Exception {
+    Path in = dir.resolve("rows.jsonl");
+    String rows = "{\"data_source\": \"openai/gsm8k\", \"response\": \"#### 7\", \"ground_truth\": \"7\"}\n";
+    Files.writeString(in, rows);
+    Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), in);
+    for (Path out : List.of(in, link, dir.resolve(".").resolve("rows.jsonl"))) {
+      String[] r = score("--in", in.toString(), "--out", out.toString());
+      assertEquals("2", r[0], "--out " + out);
+      assertTrue(r[1].contains("is the input"), r[1]);
+      assertEquals(rows, Files.readString(in), "the input is untouched");
+    }
+  }
+
+  @Test
+  void invalidUtf8IsNamedByLineAndTheOldOutputSurvives() throws Exception {
+    Path in = dir.resolve("rows.jsonl");
+    byte[] good = "{\"data_source\": \"openai/gsm8k\", \"response\": \"#### 7\", \"ground_truth\": \"7\"}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    bytes.write(good);
+    bytes.write(good);
+    bytes.write(new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+    Files.write(in, bytes.toByteArray());
+    Path out = dir.resolve("scored.jsonl");
+    Files.writeString(out, "yesterday's scores\n");
+    String[] r = score("--in", in.toString(), "--out", out.toString());
+    assertEquals("2", r[0]);
+    assertTrue(r[1].contains(in + ":3") && r[1].contains("UTF-8"), r[1]);
+    assertEquals("yesterday's scores\n", Files.readString(out), "nothing is written unless all of it is");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".tmp")).toList(), "no temporary file is left");
+    }
   }
 }

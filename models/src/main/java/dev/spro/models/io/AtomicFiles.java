@@ -41,6 +41,9 @@ public final class AtomicFiles {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
       content.writeTo(out);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp); // content that failed half-way is never left behind
+      throw e;
     }
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       ch.force(true);
