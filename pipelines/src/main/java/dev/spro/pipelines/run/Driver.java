@@ -55,7 +55,16 @@ public final class Driver {
   public Path run() throws IOException {
     plan.checkPort();
     plan.notes().forEach(out::println);
-    RunDirectory dir = RunDirectory.open(runDir, config);
+    try (RunDirectory dir = RunDirectory.open(runDir, config)) {
+      if (dir.staleLockHolder() != null) {
+        out.println("took over the lock of " + runDir + " from a process that is no longer running ("
+            + dir.staleLockHolder() + ")");
+      }
+      return run(dir);
+    }
+  }
+
+  private Path run(RunDirectory dir) throws IOException {
     int end = config.run.iterations;
     if (dir.lastCheckpoint() >= end && !evaluation().pending(dir, dir.lastCheckpoint())) {
       IterationMetrics.repair(dir);

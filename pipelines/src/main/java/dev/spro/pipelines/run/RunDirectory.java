@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.io.AtomicFiles;
+import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
@@ -20,10 +21,11 @@ import java.util.stream.Stream;
 
 /**
  * A run directory: the frozen config, the iterations' committed outputs, and {@code latest}.
- * Opening one for a resume checks the config against the frozen one (only resume-safe keys may
- * differ) and removes whatever a crash left half-done.
+ * Opening one takes its lock (one writer at a time) and, for a resume, checks the frozen config
+ * against its recorded hash and the given config against the frozen one (only resume-safe keys
+ * may differ).
  */
-public final class RunDirectory {
+public final class RunDirectory implements AutoCloseable {
   public static final String CONFIG = "run.yaml";
   public static final String CONFIG_HASH = "config.sha256";
   public static final String LATEST = "latest";
@@ -32,9 +34,11 @@ public final class RunDirectory {
   private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
 
   private final Path dir;
+  private final RunLock lock;
 
-  private RunDirectory(Path dir) {
+  private RunDirectory(Path dir, RunLock lock) {
     this.dir = dir;
+    this.lock = lock;
   }
 
   public Path path() {
@@ -42,33 +46,68 @@ public final class RunDirectory {
   }
 
   /**
-   * Opens {@code dir} for {@code config}: a new directory gets the config frozen into it; an
-   * existing one must have been started with the same config, up to the resume-safe keys.
+   * Opens {@code dir} for {@code config}, holding its {@link RunLock} until {@link #close}: a new
+   * directory gets the config frozen into it; an existing one must have been started with the same
+   * config, up to the resume-safe keys, and its frozen config must be the one it recorded.
    */
   public static RunDirectory open(Path dir, RunConfig config) throws IOException {
     Files.createDirectories(dir);
-    Path frozen = dir.resolve(CONFIG);
-    if (Files.exists(frozen)) {
-      RunConfig before = RunConfig.parse(Files.readString(frozen), "config " + frozen);
-      if (!before.hash().equals(config.hash())) {
-        List<String> diffs = RunConfig.differences(before, config).stream()
-            .filter(d -> RunConfig.RESUME_SAFE.stream().noneMatch(d::startsWith)).toList();
-        throw new IllegalArgumentException("run directory " + dir + " was started with a different config; a resume may "
-            + "change only " + RunConfig.RESUME_SAFE + ", but these differ: " + diffs);
+    RunLock lock = RunLock.acquire(dir);
+    try {
+      Path frozen = dir.resolve(CONFIG);
+      if (Files.exists(frozen)) {
+        RunConfig before = frozenConfig(dir);
+        if (!before.hash().equals(config.hash())) {
+          List<String> diffs = RunConfig.differences(before, config).stream()
+              .filter(d -> RunConfig.RESUME_SAFE.stream().noneMatch(d::startsWith)).toList();
+          throw new IllegalArgumentException("run directory " + dir + " was started with a different config; a resume may "
+              + "change only " + RunConfig.RESUME_SAFE + ", but these differ: " + diffs);
+        }
       }
+      // The hash first: a crash between the two writes leaves a run.yaml that still matches it.
+      AtomicFiles.writeString(dir.resolve(CONFIG_HASH), config.hash() + "\n");
+      AtomicFiles.writeString(frozen, config.toYaml());
+      return new RunDirectory(dir, lock);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
     }
-    AtomicFiles.writeString(frozen, config.toYaml());
-    AtomicFiles.writeString(dir.resolve(CONFIG_HASH), config.hash() + "\n");
-    return new RunDirectory(dir);
   }
 
-  /** Opens an existing run directory with its own frozen config (for {@code spro resume DIR}). */
+  /**
+   * The holder recorded in the lock file by a process that died holding it (the lock was taken
+   * over), or null.
+   */
+  public String staleLockHolder() {
+    return lock.staleHolder();
+  }
+
+  /** Releases the run directory's lock. */
+  @Override
+  public void close() throws IOException {
+    lock.close();
+  }
+
+  /**
+   * The frozen config of run directory {@code dir} (for {@code spro resume DIR}), checked against
+   * the hash recorded when the run started: a {@code run.yaml} edited by hand would resume a
+   * different run into the same directory, so it is refused, naming both files.
+   */
   public static RunConfig frozenConfig(Path dir) throws IOException {
     Path frozen = dir.resolve(CONFIG);
     if (!Files.exists(frozen)) {
       throw new IllegalArgumentException(dir + " is not a run directory (no " + CONFIG + ")");
     }
-    return RunConfig.parse(Files.readString(frozen), "config " + frozen);
+    RunConfig config = RunConfig.parse(Files.readString(frozen), "config " + frozen);
+    Path hashFile = dir.resolve(CONFIG_HASH);
+    String recorded = Files.exists(hashFile) ? Files.readString(hashFile).trim() : "(missing)";
+    if (!recorded.equals(config.hash())) {
+      throw new ConfigException(frozen.toString(), "does not match the config this run started with: its settings hash to "
+          + config.hash() + " but " + hashFile.getFileName() + " records " + recorded + ". A run's settings are frozen "
+          + "(only " + RunConfig.RESUME_SAFE + " may change on resume, through the command line). Restore " + CONFIG
+          + " from a backup, or start a new run with the new settings: spro train --config FILE --run-dir NEW_DIR");
+    }
+    return config;
   }
 
   /** The newest iteration whose checkpoint is committed (its directory exists), or -1. */
