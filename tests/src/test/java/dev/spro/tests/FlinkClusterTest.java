@@ -122,6 +122,16 @@ class FlinkClusterTest {
     });
     assertTrue(names.containsAll(List.of("tiny-iter-000000", "tiny-iter-000001")), names.toString());
     assertTrue(cluster.status().contains("2 TaskManager(s)"), cluster.status());
+
+    // no code through the REST API, nothing listening beyond loopback, in any of its processes
+    JsonNode features = SessionCluster.rest("localhost", port, "/config").orElseThrow().get("features");
+    assertFalse(features.get("web-submit").asBoolean(), features.toString());
+    assertFalse(features.get("web-cancel").asBoolean(), features.toString());
+    var upload = EmbeddedClusterExposureTest.uploadJar(java.net.URI.create("http://localhost:" + port));
+    assertTrue(upload.statusCode() >= 400, "upload answered " + upload.statusCode());
+    for (long pid : pids) {
+      assertEquals(List.of(), ListeningSockets.beyondLoopback(pid), "pid " + pid + ": " + ListeningSockets.of(pid));
+    }
   }
 
   @Test

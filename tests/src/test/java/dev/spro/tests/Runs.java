@@ -44,9 +44,15 @@ final class Runs {
 
   /** {@code spro ARGS} in a child JVM with this test's classpath; returns the process (output to {@code log}). */
   static Process spro(Path log, String... args) throws IOException {
+    return spro(log, List.of(), args);
+  }
+
+  /** As {@link #spro(Path, String...)}, with extra JVM options (e.g. {@code -Djava.io.tmpdir=...}). */
+  static Process spro(Path log, List<String> jvmOptions, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-Xmx3g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"));
+    cmd.addAll(jvmOptions);
     cmd.addAll(dev.spro.runners.cluster.JvmArgs.opens());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.spro.runners.SproCli"));
     cmd.addAll(List.of(args));

@@ -139,6 +139,7 @@ public final class ConfigCheck {
         || f.master.matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")), "flink.master", f.master,
         "embedded, direct, or the HOST:PORT of a Flink cluster's REST endpoint");
     require(f.parallelism >= 1 && f.parallelism <= 1024, "flink.parallelism", f.parallelism, "in [1, 1024]");
+    require(f.host != null && !f.host.isBlank(), "flink.host", f.host, "a host name or address (localhost: loopback only)");
     require(f.restPort >= 0 && f.restPort <= 65535, "flink.restPort", f.restPort, "a port in [0, 65535] (0: any free port)");
   }
 

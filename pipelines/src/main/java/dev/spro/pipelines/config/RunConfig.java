@@ -220,6 +220,12 @@ public final class RunConfig {
     public String master = "embedded";
     public int parallelism = 2;
     public int restPort = 8081;
+    /**
+     * The address every listener of the embedded cluster binds to: REST and web UI, BLOB server,
+     * RPC, data exchange. Loopback by default; a machine's address (or 0.0.0.0) exposes them to
+     * the network — see the README's Security section before doing so.
+     */
+    public String host = "localhost";
   }
 
   public static final class Retention {

@@ -1,12 +1,17 @@
 package dev.spro.pipelines.flink;
 
+import dev.spro.models.io.AtomicFiles;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.slf4j.Logger;
@@ -14,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One embedded Flink cluster for a whole run: a JobManager and a TaskManager inside this JVM,
- * with the REST API and web UI on localhost, kept up between iterations so the UI shows every
+ * with the REST API and web UI on the configured host (loopback by default), kept up between iterations so the UI shows every
  * iteration's job. Beam jobs run on it with {@link #options} (the job graph is handed over inside
  * the JVM; see {@link MiniClusterExecutor}).
  */
@@ -22,30 +27,57 @@ public final class LocalFlinkCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFlinkCluster.class);
   private final MiniCluster cluster;
   private final URI rest;
+  private final Path tmpDir;
+  private final Thread removeTmpAtExit;
 
-  private LocalFlinkCluster(MiniCluster cluster, URI rest) {
+  private LocalFlinkCluster(MiniCluster cluster, URI rest, Path tmpDir, Thread removeTmpAtExit) {
     this.cluster = cluster;
     this.rest = rest;
+    this.tmpDir = tmpDir;
+    this.removeTmpAtExit = removeTmpAtExit;
   }
 
   /**
-   * Starts a cluster with {@code slots} task slots and the web UI on {@code port} (0: any free
-   * port). A port already in use is a clear error, not a silent move to another port.
+   * Starts a cluster with {@code slots} task slots, every listener (REST and web UI on {@code
+   * port}, 0: any free port; BLOB server, RPC, data exchange) bound to {@code host}, and Flink's
+   * temporary files in {@code tmpDir}, which is emptied first (the caller owns it: the run
+   * directory's lock, or a directory of this process) and removed when the cluster closes or the
+   * JVM exits (SIGINT and SIGTERM included). A port already in use is a clear error, not a silent
+   * move to another port.
+   *
+   * <p>The REST API accepts no jars and cancels nothing: the run submits its own jobs inside this
+   * JVM, and a jar uploaded through {@code /jars} would run its {@code main()} here.
    */
-  public static LocalFlinkCluster start(int port, int slots) {
+  public static LocalFlinkCluster start(String host, int port, int slots, Path tmpDir) {
     Configuration conf = new Configuration();
-    conf.set(RestOptions.BIND_ADDRESS, "localhost");
-    conf.set(RestOptions.ADDRESS, "localhost");
+    conf.set(RestOptions.BIND_ADDRESS, host);
+    conf.set(RestOptions.ADDRESS, host);
     conf.set(RestOptions.PORT, port);
+    conf.set(WebOptions.SUBMIT_ENABLE, false);
+    conf.set(WebOptions.CANCEL_ENABLE, false);
+    conf.set(JobManagerOptions.ADDRESS, host);
+    conf.set(JobManagerOptions.BIND_HOST, host); // RPC and the BLOB server
+    conf.set(TaskManagerOptions.HOST, host);
+    conf.set(TaskManagerOptions.BIND_HOST, host); // RPC and data exchange
+    conf.set(CoreOptions.TMP_DIRS, tmpDir.toString());
+    conf.set(WebOptions.TMP_DIR, tmpDir.toString());
+    conf.set(WebOptions.UPLOAD_DIR, tmpDir.resolve("web-upload").toString());
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
     conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("64m"));
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("64m"));
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("64m"));
     conf.setString("jobstore.expiration-time", "86400");
-    conf.set(JobManagerOptions.ADDRESS, "localhost");
     // Jobs share this JVM's classpath. Child-first loading would load DJL again for each job, and
     // the native engine can be loaded by only one class loader per JVM.
     conf.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
+    Thread removeTmp = new Thread(() -> deleteQuietly(tmpDir), "remove-flink-tmp");
+    try {
+      AtomicFiles.deleteRecursively(tmpDir);
+      Files.createDirectories(tmpDir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot prepare Flink's temporary directory " + tmpDir + ": " + e.getMessage(), e);
+    }
+    Runtime.getRuntime().addShutdownHook(removeTmp);
     MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
@@ -56,20 +88,43 @@ public final class LocalFlinkCluster implements AutoCloseable {
       URI rest = cluster.getRestAddress().get();
       MiniClusterExecutor.install(cluster);
       LOG.info("Flink cluster started; web UI at {}", rest);
-      return new LocalFlinkCluster(cluster, rest);
+      return new LocalFlinkCluster(cluster, rest, tmpDir, removeTmp);
     } catch (Exception e) {
       try {
         cluster.close();
       } catch (Exception ignored) {
         // the start failure is what matters
       }
+      Runtime.getRuntime().removeShutdownHook(removeTmp);
+      deleteQuietly(tmpDir);
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof java.net.BindException) {
-          throw new IllegalStateException("port " + port + " for the Flink web UI is already in use; choose another with "
-              + "flink.restPort in the config (or stop what uses it)", e);
+          throw new IllegalStateException("port " + port + " on " + host + " for the Flink web UI is already in use "
+              + "(or the address is not this machine's); choose another with flink.restPort / flink.host in the config "
+              + "(or stop what uses it)", e);
         }
       }
       throw new IllegalStateException("cannot start the embedded Flink cluster: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A cluster on loopback for a command outside a run directory ({@code spro eval}): its
+   * temporary files in a new directory under {@code java.io.tmpdir}, removed like any other.
+   */
+  public static LocalFlinkCluster startOnLoopback(int port, int slots) {
+    try {
+      return start("localhost", port, slots, Files.createTempDirectory("spro-flink-"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a temporary directory for Flink: " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      AtomicFiles.deleteRecursively(dir);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not remove Flink's temporary directory {}: {}", dir, e.toString());
     }
   }
 
@@ -90,6 +145,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
       cluster.close();
     } catch (Exception e) {
       LOG.warn("stopping the embedded Flink cluster: {}", e.toString());
+    }
+    deleteQuietly(tmpDir);
+    try {
+      Runtime.getRuntime().removeShutdownHook(removeTmpAtExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or about to: it removes the directory again, harmlessly
     }
   }
 }

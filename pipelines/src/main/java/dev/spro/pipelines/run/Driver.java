@@ -73,7 +73,8 @@ public final class Driver {
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
     try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
-        ? LocalFlinkCluster.start(config.flink.restPort, config.flink.parallelism) : null) {
+        ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
+            runDir.resolve(RunLayout.FLINK_TMP)) : null) {
       if (cluster != null) {
         out.println("Flink web UI: " + cluster.webUi());
       }

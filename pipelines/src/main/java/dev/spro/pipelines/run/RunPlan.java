@@ -244,12 +244,13 @@ public final class RunPlan {
     if (!config.flink.master.equals("embedded") || port == 0) {
       return;
     }
+    String host = config.flink.host;
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
-      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
-      throw new ConfigException(config.source, "flink.restPort = " + port + ": the port is in use on "
-          + InetAddress.getLoopbackAddress().getHostAddress() + " (another run's web UI?); choose a free port, or 0 for any");
+      throw new ConfigException(config.source, "flink.restPort = " + port + ": cannot listen on " + host + ":" + port
+          + " (" + e.getMessage() + "; another run's web UI?); choose a free port (0 for any), or a flink.host of this machine");
     }
   }
 }

@@ -3,7 +3,7 @@ package dev.spro.runners.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.pipelines.config.RunConfig;
-import dev.spro.pipelines.flink.FlinkOptions;
+import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.run.RunPlan;
 import dev.spro.pipelines.run.Evaluation;
 import dev.spro.transforms.stages.ModelSpec;
@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.beam.sdk.options.PipelineOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,21 +44,22 @@ public final class EvalCommand implements Callable<Integer> {
     ArithmeticTask task = plan.task();
     ModelSpec spec = plan.spec();
     int n = testSize != null ? testSize : c.eval.testSize;
-    PipelineOptions greedyOptions = FlinkOptions.forJob(FlinkOptions.LOCAL, c.flink.parallelism, "spro-eval-greedy");
-    Evaluation.Result greedy = Evaluation.run(greedyOptions, checkpoint, task, n, spec,
-        plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("checkpoint", checkpoint.toString());
-    out.put("test_problems", n);
-    out.put("pass@1_greedy", greedy.accuracy());
-    out.put("response_length_greedy", greedy.meanResponseLength());
-    if (samples > 0) {
-      PipelineOptions sampledOptions = FlinkOptions.forJob(FlinkOptions.LOCAL, c.flink.parallelism, "spro-eval-sampled");
-      Evaluation.Result sampled = Evaluation.run(sampledOptions, checkpoint, task, n, spec,
-          plan.sampling(), samples, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
-      out.put("pass@1_sampled", sampled.accuracy());
-      out.put("pass@" + samples, sampled.passAtK());
-      out.put("response_length_sampled", sampled.meanResponseLength());
+    // One embedded cluster for both jobs, on loopback, its temporary files removed at the end.
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.startOnLoopback(0, c.flink.parallelism)) {
+      Evaluation.Result greedy = Evaluation.run(cluster.options(c.flink.parallelism, "spro-eval-greedy"), checkpoint, task,
+          n, spec, plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
+      out.put("checkpoint", checkpoint.toString());
+      out.put("test_problems", n);
+      out.put("pass@1_greedy", greedy.accuracy());
+      out.put("response_length_greedy", greedy.meanResponseLength());
+      if (samples > 0) {
+        Evaluation.Result sampled = Evaluation.run(cluster.options(c.flink.parallelism, "spro-eval-sampled"), checkpoint,
+            task, n, spec, plan.sampling(), samples, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
+        out.put("pass@1_sampled", sampled.accuracy());
+        out.put("pass@" + samples, sampled.passAtK());
+        out.put("response_length_sampled", sampled.meanResponseLength());
+      }
     }
     System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
     return 0;

@@ -120,7 +120,13 @@ public final class SessionCluster {
     c.put("rest.address", s.host());
     c.put("rest.bind-address", s.host());
     c.put("rest.port", Integer.toString(s.restPort()));
+    // `spro train --flink-master` submits jobs itself; a jar uploaded through /jars would run its
+    // main() in the JobManager, so the web UI neither takes jars nor cancels jobs
+    c.put("web.submit.enable", "false");
+    c.put("web.cancel.enable", "false");
     c.put("io.tmp.dirs", dir.resolve("tmp").toString());
+    c.put("web.tmpdir", dir.resolve("tmp").toString());
+    c.put("web.upload.dir", dir.resolve("tmp").resolve("web-upload").toString());
     // a batch job has no checkpoints, so Flink's default would be no restart at all
     c.put("restart-strategy.type", "fixed-delay");
     c.put("restart-strategy.fixed-delay.attempts", "3");
