@@ -29,6 +29,7 @@ public final class ModelCheckpoint {
     if (!Files.isRegularFile(config) || !Files.isRegularFile(weights)) {
       throw new IllegalArgumentException("checkpoint " + dir + " needs " + CONFIG + " and " + WEIGHTS);
     }
+    CheckpointIntegrity.verify(dir);
     ModelConfig c = ModelConfig.read(config);
     try {
       Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights).tensors();

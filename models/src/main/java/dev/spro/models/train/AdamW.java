@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.nn.Scalars;
 import java.nio.file.Path;
@@ -118,6 +119,7 @@ public final class AdamW implements AutoCloseable {
 
   /** Restores moments and step written by {@link #save}, for parameters of {@code dtype}. */
   public static AdamW load(Path file, Hyper hyper, NDManager parent, DataType dtype) {
+    CheckpointIntegrity.verify(file.getParent());
     SafeTensors.Contents c = SafeTensors.read(file);
     AdamW opt = new AdamW(hyper, parent);
     String step = c.metadata().get("step");

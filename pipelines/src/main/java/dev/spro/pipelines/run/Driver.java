@@ -1,5 +1,6 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.report.RunReport;
@@ -53,12 +54,32 @@ public final class Driver {
 
   /** Runs (or continues) the run to {@code run.iterations}; returns the final checkpoint. */
   public Path run() throws IOException {
+    return run(-1);
+  }
+
+  /**
+   * Recomputes the run from iteration {@code k}'s checkpoint (checked against its manifest first):
+   * what iteration {@code k} and later committed is moved aside, then the run continues.
+   */
+  public Path rerunFrom(int k) throws IOException {
+    if (k < 0) {
+      throw new IllegalArgumentException("--from-iteration " + k + ": an iteration is >= 0");
+    }
+    return run(k);
+  }
+
+  private Path run(int rerunFrom) throws IOException {
     plan.checkPort();
     plan.notes().forEach(out::println);
     try (RunDirectory dir = RunDirectory.open(runDir, config)) {
       if (dir.staleLockHolder() != null) {
         out.println("took over the lock of " + runDir + " from a process that is no longer running ("
             + dir.staleLockHolder() + ")");
+      }
+      if (rerunFrom >= 0) {
+        Path aside = dir.discardFrom(rerunFrom);
+        out.println("iteration " + rerunFrom + " onward moved aside to " + aside + "; recomputing from "
+            + RunLayout.checkpoint(runDir, rerunFrom));
       }
       return run(dir);
     }
@@ -103,6 +124,10 @@ public final class Driver {
 
   private void runIteration(RunDirectory dir, LocalFlinkCluster cluster, int k) throws IOException {
     IterationContext ctx = plan.context(runDir, k, fault);
+    // before any worker starts: a corrupt checkpoint stops here, named (the workers of an embedded
+    // cluster share this JVM's verification; a session cluster's verify once per TaskManager)
+    CheckpointIntegrity.verify(ctx.policy());
+    CheckpointIntegrity.verify(Path.of(ctx.reference()));
     String job = String.format(Locale.ROOT, "%s-iter-%06d", config.run.name, k);
     Pipeline p = Pipeline.create(JobOptions.of(config, cluster, job));
     int[] rows = DataCursor.batch(config.run.seed, k, plan.dataset().size(), config.data.batchSize);

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 
 /**
@@ -66,6 +65,7 @@ final class IterationMetrics {
    */
   static void repair(RunDirectory dir) throws IOException {
     Path runDir = dir.path();
+    dir.setAsideDamagedMetrics();
     int last = dir.lastCheckpoint();
     for (int k = 0; k < last; k++) {
       Path batch = RunLayout.iteration(runDir, k).resolve(RunLayout.BATCH_METRICS);
@@ -94,18 +94,16 @@ final class IterationMetrics {
    */
   static Rejections rejections(Path runDir, int k, int batch, int fileRejects) throws IOException {
     Path stage = RunLayout.stage(runDir, k, RunLayout.REJECTED);
-    if (!Files.isDirectory(stage)) {
+    if (!StageOutput.isCommitted(stage)) {
       return null;
     }
     int tooLong = 0;
     int rows = 0;
-    try (Stream<Path> s = Files.list(stage)) {
-      for (Path f : s.filter(p -> p.toString().endsWith(".avro")).sorted().toList()) {
-        for (RejectedRow r : AvroFiles.read(f, RejectedRow.class)) {
-          rows++;
-          if (r.getReason().contains("exceeds the model's context")) {
-            tooLong++;
-          }
+    for (Path f : StageOutput.committedFiles(stage)) {
+      for (RejectedRow r : AvroFiles.read(f, RejectedRow.class)) {
+        rows++;
+        if (r.getReason().contains("exceeds the model's context")) {
+          tooLong++;
         }
       }
     }

@@ -3,6 +3,7 @@ package dev.spro.pipelines.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
@@ -11,8 +12,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -30,6 +36,8 @@ public final class RunDirectory implements AutoCloseable {
   public static final String CONFIG_HASH = "config.sha256";
   public static final String LATEST = "latest";
   public static final String METRICS = "metrics.jsonl";
+  /** What {@code resume --from-iteration} moved aside, one directory per use. */
+  public static final String DISCARDED = "discarded";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   private static final Pattern ITERATION = Pattern.compile("iter-(\\d{6})");
 
@@ -151,6 +159,59 @@ public final class RunDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * Moves iteration {@code k}'s stage outputs, every later iteration and their metrics lines to a
+   * new {@code discarded/<time>/} directory (nothing is deleted), keeping iteration {@code k}'s
+   * checkpoint, which must exist and match its manifest; returns that directory.
+   */
+  public Path discardFrom(int k) throws IOException {
+    Path checkpoint = RunLayout.checkpoint(dir, k);
+    if (!Files.isDirectory(checkpoint)) {
+      throw new IllegalArgumentException("--from-iteration " + k + ": " + checkpoint + " does not exist (the newest "
+          + "checkpoint is iteration " + lastCheckpoint() + "; retention may have removed older ones)");
+    }
+    CheckpointIntegrity.verify(checkpoint);
+    Path aside = dir.resolve(DISCARDED).resolve(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS", Locale.ROOT)
+        .withZone(ZoneOffset.UTC).format(Instant.now()));
+    Files.createDirectories(aside);
+    try (Stream<Path> s = Files.list(RunLayout.iteration(dir, k))) {
+      for (Path p : s.toList()) {
+        if (!p.getFileName().toString().equals(RunLayout.CHECKPOINT)) {
+          Path to = aside.resolve(RunLayout.iterationName(k)).resolve(p.getFileName());
+          Files.createDirectories(to.getParent());
+          Files.move(p, to);
+        }
+      }
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.sorted().toList()) {
+        Matcher m = ITERATION.matcher(p.getFileName().toString());
+        if (m.matches() && Integer.parseInt(m.group(1)) > k) {
+          Files.move(p, aside.resolve(p.getFileName()));
+        }
+      }
+    }
+    Path file = dir.resolve(METRICS);
+    List<String> kept = new ArrayList<>();
+    List<String> moved = new ArrayList<>();
+    for (String line : metricLines(file)) {
+      JsonNode n = parsed(line);
+      if (n == null) {
+        moved.add(line); // damaged: kept with what was moved aside, never dropped
+        continue;
+      }
+      int it = n.path("iteration").asInt(-1);
+      String phase = n.path("phase").asText();
+      // an eval line of iteration k measured checkpoint k, which stays; a train line of k made checkpoint k+1
+      boolean later = phase.equals("eval") ? it > k : phase.equals("train") && it >= k;
+      (later ? moved : kept).add(line);
+    }
+    AtomicFiles.writeString(aside.resolve(METRICS), moved.isEmpty() ? "" : String.join("\n", moved) + "\n");
+    AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    writeLatest(k);
+    return aside;
+  }
+
   /** Names the newest committed iteration, written last. */
   public void writeLatest(int k) throws IOException {
     AtomicFiles.writeString(dir.resolve(LATEST), RunLayout.iterationName(k) + "\n");
@@ -162,15 +223,37 @@ public final class RunDirectory implements AutoCloseable {
    * their parsed {@code iteration} and {@code phase}, wherever the keys stand in the line.
    */
   public void putMetrics(int k, String phase, String jsonLine) throws IOException {
-    Path file = dir.resolve(METRICS);
-    List<String> lines = new ArrayList<>();
-    for (String l : metricLines(file)) {
-      if (!isLine(l, k, phase)) {
-        lines.add(l);
-      }
-    }
+    List<String> lines = new ArrayList<>(intactMetricLines());
+    lines.removeIf(l -> isLine(l, k, phase));
     lines.add(jsonLine);
-    AtomicFiles.writeString(file, String.join("\n", lines) + "\n");
+    AtomicFiles.writeString(dir.resolve(METRICS), String.join("\n", lines) + "\n");
+  }
+
+  /**
+   * Moves every line of metrics.jsonl that is not a JSON object (a hand edit, a foreign writer)
+   * to {@code metrics.jsonl.damaged}: such a line would break every reader. The iterations' own
+   * lines are then rebuilt from what they committed ({@link IterationMetrics#repair}).
+   */
+  public void setAsideDamagedMetrics() throws IOException {
+    List<String> all = metricLines(dir.resolve(METRICS));
+    List<String> intact = intactMetricLines();
+    if (intact.size() != all.size()) {
+      AtomicFiles.writeString(dir.resolve(METRICS), intact.isEmpty() ? "" : String.join("\n", intact) + "\n");
+    }
+  }
+
+  /** The lines of metrics.jsonl that parse; the others are appended to metrics.jsonl.damaged. */
+  private List<String> intactMetricLines() throws IOException {
+    List<String> intact = new ArrayList<>();
+    List<String> damaged = new ArrayList<>();
+    for (String l : metricLines(dir.resolve(METRICS))) {
+      (parsed(l) == null ? damaged : intact).add(l);
+    }
+    if (!damaged.isEmpty()) {
+      Files.write(dir.resolve(METRICS + ".damaged"), damaged, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    }
+    return intact;
   }
 
   /**
@@ -197,11 +280,17 @@ public final class RunDirectory implements AutoCloseable {
   }
 
   private static boolean isLine(String line, int k, String phase) {
+    JsonNode n = parsed(line);
+    return n != null && n.path("iteration").asInt(-1) == k && phase.equals(n.path("phase").asText());
+  }
+
+  /** The line as a JSON object, or null when it is not one. */
+  private static JsonNode parsed(String line) {
     try {
       JsonNode n = JSON.readTree(line);
-      return n.path("iteration").asInt(-1) == k && phase.equals(n.path("phase").asText());
+      return n != null && n.isObject() ? n : null;
     } catch (IOException e) {
-      return false;
+      return null;
     }
   }
 
@@ -210,10 +299,18 @@ public final class RunDirectory implements AutoCloseable {
     Path file = runDir.resolve(METRICS);
     List<JsonNode> rows = new ArrayList<>();
     if (Files.exists(file)) {
-      for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        if (!l.isBlank()) {
-          rows.add(JSON.readTree(l));
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).isBlank()) {
+          continue;
         }
+        JsonNode n = parsed(lines.get(i));
+        if (n == null) {
+          throw new IllegalStateException(file + ":" + (i + 1) + ": not a JSON object ('"
+              + (lines.get(i).length() > 60 ? lines.get(i).substring(0, 60) + "..." : lines.get(i))
+              + "'); `spro resume " + runDir + "` moves it to " + METRICS + ".damaged and rebuilds the iterations' lines");
+        }
+        rows.add(n);
       }
     }
     return rows;

@@ -3,12 +3,15 @@ package dev.spro.pipelines.run;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.extensions.avro.io.AvroIO;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -48,10 +51,53 @@ public final class StageOutput {
     return records.apply("AfterCommit" + name, Wait.on(marker));
   }
 
-  /** The records of a committed stage directory. */
+  /**
+   * The records of a committed stage directory: exactly the files its marker lists, each checked
+   * against its sha256 before the pipeline is built (a stray or edited file is never read).
+   */
   public static <T extends SpecificRecord> PCollection<T> read(Pipeline p, Class<T> type, Path dir, String name) {
-    return p.apply("Read" + name, AvroIO.read(type).from(dir.resolve("*.avro").toString()));
+    List<String> files = committedFiles(dir).stream().map(Path::toString).toList();
+    return p.apply("Files" + name, Create.of(files).withCoder(StringUtf8Coder.of()))
+        .apply("Match" + name, FileIO.matchAll())
+        .apply("Open" + name, FileIO.readMatches())
+        .apply("Read" + name, AvroIO.readFiles(type));
   }
+
+  /**
+   * The files listed in {@code dir}'s {@code _COMMITTED} marker, in its order, after checking each
+   * against its recorded sha256; a missing or changed file stops with its name and what to do.
+   */
+  public static List<Path> committedFiles(Path dir) {
+    Path marker = dir.resolve(RunLayout.COMMITTED);
+    List<Path> files = new ArrayList<>();
+    try {
+      for (String line : java.nio.file.Files.readAllLines(marker)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        String[] hashAndName = line.split("  ", 2);
+        if (hashAndName.length != 2) {
+          throw new IllegalStateException(marker + ": line '" + line + "' is not 'SHA256  FILE'" + RECOMPUTE);
+        }
+        Path file = dir.resolve(hashAndName[1]);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+          throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " is missing" + RECOMPUTE);
+        }
+        String sha = AtomicFiles.sha256(file);
+        if (!sha.equals(hashAndName[0])) {
+          throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " has sha256 " + sha
+              + ", its marker records " + hashAndName[0] + "; the file changed after it was committed" + RECOMPUTE);
+        }
+        files.add(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the commit marker of " + dir + ": " + e.getMessage(), e);
+    }
+    return files;
+  }
+
+  private static final String RECOMPUTE = ". Restore it, or delete the stage directory's " + RunLayout.COMMITTED
+      + " marker to recompute the stage on resume (or spro resume DIR --from-iteration K)";
 
   public static boolean isCommitted(Path dir) {
     return java.nio.file.Files.exists(dir.resolve(RunLayout.COMMITTED));

@@ -2,6 +2,7 @@ package dev.spro.runners.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.run.RunPlan;
@@ -44,6 +45,7 @@ public final class EvalCommand implements Callable<Integer> {
     ArithmeticTask task = plan.task();
     ModelSpec spec = plan.spec();
     int n = testSize != null ? testSize : c.eval.testSize;
+    CheckpointIntegrity.verify(checkpoint); // a corrupt checkpoint stops here, before the cluster starts
     Map<String, Object> out = new LinkedHashMap<>();
     // One embedded cluster for both jobs, on loopback, its temporary files removed at the end.
     try (LocalFlinkCluster cluster = LocalFlinkCluster.startOnLoopback(0, c.flink.parallelism)) {

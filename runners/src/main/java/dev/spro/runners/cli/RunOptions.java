@@ -37,11 +37,21 @@ final class RunOptions {
    * continues) the run in {@code dir}, then writes its report.
    */
   void run(RunConfig c, Path dir) throws IOException {
+    run(c, dir, null);
+  }
+
+  /** As {@link #run(RunConfig, Path)}; {@code fromIteration} not null recomputes from that iteration's checkpoint. */
+  void run(RunConfig c, Path dir, Integer fromIteration) throws IOException {
     if (c.run.iterations == 0) {
       throw new ConfigException(c.source, "run.iterations = 0: there is nothing to train; set run.iterations >= 1, "
           + "or use `spro sft` for the warm start alone");
     }
-    new Driver(RunPlan.resolve(c), dir, FaultInjection.parse(failAt), System.out).run();
+    Driver driver = new Driver(RunPlan.resolve(c), dir, FaultInjection.parse(failAt), System.out);
+    if (fromIteration == null) {
+      driver.run();
+    } else {
+      driver.rerunFrom(fromIteration);
+    }
     ReportCommand.writeFor(dir);
   }
 }

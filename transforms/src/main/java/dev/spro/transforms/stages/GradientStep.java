@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
@@ -66,7 +67,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
   public static final String METRICS_NAMESPACE = "spro.gradient";
   public static final String OPTIMIZER = "optimizer.safetensors";
   public static final String TRAINER_STATE = "trainer_state.json";
-  public static final String MANIFEST = "manifest.json";
+  public static final String MANIFEST = CheckpointIntegrity.MANIFEST;
   /** The engine allows one gradient collector per JVM: shards in one JVM take turns. */
   private static final Object COLLECTOR_LOCK = new Object();
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
