@@ -200,7 +200,7 @@ public final class SessionCluster {
     cmd.addAll(List.of("-XX:+UseSerialGC", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
         "-Dlog.file=" + log(name), "-Dorg.slf4j.simpleLogger.logFile=" + log(name),
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dspro.cluster.process=" + name,
-        "-cp", lib.toAbsolutePath() + File.separator + "*", main, "--configDir", conf().toString()));
+        "-cp", classpath(lib), main, "--configDir", conf().toString()));
     cmd.addAll(split(dynamic));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -210,6 +210,12 @@ public final class SessionCluster {
     Files.writeString(pidFile(name), Long.toString(p.pid()));
     out.printf(Locale.ROOT, "started %s (pid %d)%s%n", name, p.pid(),
         env.isEmpty() ? "" : " with " + env.entrySet().iterator().next());
+  }
+
+  /** The cluster's libraries, then SPRO_CLASSPATH (a user's verifiers must be on every TaskManager too). */
+  static String classpath(Path lib) {
+    String extra = System.getenv("SPRO_CLASSPATH");
+    return lib.toAbsolutePath() + File.separator + "*" + (extra == null || extra.isBlank() ? "" : File.pathSeparator + extra);
   }
 
   private static List<String> split(String params) {
