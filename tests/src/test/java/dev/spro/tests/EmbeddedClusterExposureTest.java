@@ -27,7 +27,7 @@ class EmbeddedClusterExposureTest {
 
   @Test
   void noJarSubmissionAndNothingListensBeyondLoopback() throws Exception {
-    try (LocalFlinkCluster cluster = LocalFlinkCluster.startOnLoopback(0, 2)) {
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.start("localhost", 0, 2)) {
       EngineCheck.Report r = EngineCheck.run(cluster.options(2, "exposure-check"), 20, 32);
       assertTrue(r.passed(20), r.toString());
 

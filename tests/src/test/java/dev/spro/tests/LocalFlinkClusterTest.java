@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class LocalFlinkClusterTest {
   @Test
   void jobsSubmittedToTheRunClusterShowInItsRestApi() throws Exception {
-    try (LocalFlinkCluster cluster = LocalFlinkCluster.startOnLoopback(0, 2)) {
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.start("localhost", 0, 2)) {
       for (int job = 0; job < 2; job++) {
         EngineCheck.Report r = EngineCheck.run(cluster.options(2, "check-job-" + job), 20, 32);
         assertTrue(r.passed(20), r.toString());
@@ -30,7 +30,7 @@ class LocalFlinkClusterTest {
       assertTrue(ui.body().contains("<html") || ui.body().contains("<!doctype"), "the web UI is served");
       // A second cluster on the same port is a clear error.
       IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> LocalFlinkCluster.startOnLoopback(cluster.webUi().getPort(), 1));
+          () -> LocalFlinkCluster.start("localhost", cluster.webUi().getPort(), 1));
       assertTrue(e.getMessage().contains("already in use"), e.getMessage());
     }
   }

@@ -1,9 +1,6 @@
 package dev.spro.pipelines.flink;
 
-import dev.spro.models.io.AtomicFiles;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -27,28 +24,27 @@ public final class LocalFlinkCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFlinkCluster.class);
   private final MiniCluster cluster;
   private final URI rest;
-  private final Path tmpDir;
-  private final Thread removeTmpAtExit;
+  private final FlinkTempDir tmp;
 
-  private LocalFlinkCluster(MiniCluster cluster, URI rest, Path tmpDir, Thread removeTmpAtExit) {
+  private LocalFlinkCluster(MiniCluster cluster, URI rest, FlinkTempDir tmp) {
     this.cluster = cluster;
     this.rest = rest;
-    this.tmpDir = tmpDir;
-    this.removeTmpAtExit = removeTmpAtExit;
+    this.tmp = tmp;
   }
 
   /**
    * Starts a cluster with {@code slots} task slots, every listener (REST and web UI on {@code
    * port}, 0: any free port; BLOB server, RPC, data exchange) bound to {@code host}, and Flink's
-   * temporary files in {@code tmpDir}, which is emptied first (the caller owns it: the run
-   * directory's lock, or a directory of this process) and removed when the cluster closes or the
-   * JVM exits (SIGINT and SIGTERM included). A port already in use is a clear error, not a silent
-   * move to another port.
+   * temporary files in a directory of this process ({@link FlinkTempDir}), removed when the
+   * cluster closes or the JVM exits. A port already in use is a clear error, not a silent move to
+   * another port.
    *
    * <p>The REST API accepts no jars and cancels nothing: the run submits its own jobs inside this
    * JVM, and a jar uploaded through {@code /jars} would run its {@code main()} here.
    */
-  public static LocalFlinkCluster start(String host, int port, int slots, Path tmpDir) {
+  public static LocalFlinkCluster start(String host, int port, int slots) {
+    FlinkTempDir tmp = FlinkTempDir.create();
+    Path tmpDir = tmp.path();
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_ADDRESS, host);
     conf.set(RestOptions.ADDRESS, host);
@@ -70,14 +66,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
     // Jobs share this JVM's classpath. Child-first loading would load DJL again for each job, and
     // the native engine can be loaded by only one class loader per JVM.
     conf.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
-    Thread removeTmp = new Thread(() -> deleteQuietly(tmpDir), "remove-flink-tmp");
-    try {
-      AtomicFiles.deleteRecursively(tmpDir);
-      Files.createDirectories(tmpDir);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot prepare Flink's temporary directory " + tmpDir + ": " + e.getMessage(), e);
-    }
-    Runtime.getRuntime().addShutdownHook(removeTmp);
     MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
@@ -88,15 +76,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
       URI rest = cluster.getRestAddress().get();
       MiniClusterExecutor.install(cluster);
       LOG.info("Flink cluster started; web UI at {}", rest);
-      return new LocalFlinkCluster(cluster, rest, tmpDir, removeTmp);
+      return new LocalFlinkCluster(cluster, rest, tmp);
     } catch (Exception e) {
       try {
         cluster.close();
       } catch (Exception ignored) {
         // the start failure is what matters
       }
-      Runtime.getRuntime().removeShutdownHook(removeTmp);
-      deleteQuietly(tmpDir);
+      tmp.close();
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof java.net.BindException) {
           throw new IllegalStateException("port " + port + " on " + host + " for the Flink web UI is already in use "
@@ -105,26 +92,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
         }
       }
       throw new IllegalStateException("cannot start the embedded Flink cluster: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * A cluster on loopback for a command outside a run directory ({@code spro eval}): its
-   * temporary files in a new directory under {@code java.io.tmpdir}, removed like any other.
-   */
-  public static LocalFlinkCluster startOnLoopback(int port, int slots) {
-    try {
-      return start("localhost", port, slots, Files.createTempDirectory("spro-flink-"));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create a temporary directory for Flink: " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
-      AtomicFiles.deleteRecursively(dir);
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("could not remove Flink's temporary directory {}: {}", dir, e.toString());
     }
   }
 
@@ -146,11 +113,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("stopping the embedded Flink cluster: {}", e.toString());
     }
-    deleteQuietly(tmpDir);
-    try {
-      Runtime.getRuntime().removeShutdownHook(removeTmpAtExit);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook is running or about to: it removes the directory again, harmlessly
-    }
+    tmp.close();
   }
 }

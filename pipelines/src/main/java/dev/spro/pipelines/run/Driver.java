@@ -94,8 +94,7 @@ public final class Driver {
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
     try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
-        ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
-            runDir.resolve(RunLayout.FLINK_TMP)) : null) {
+        ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism) : null) {
       if (cluster != null) {
         out.println("Flink web UI: " + cluster.webUi());
       }

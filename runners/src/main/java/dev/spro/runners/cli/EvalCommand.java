@@ -47,8 +47,8 @@ public final class EvalCommand implements Callable<Integer> {
     int n = testSize != null ? testSize : c.eval.testSize;
     CheckpointIntegrity.verify(checkpoint); // a corrupt checkpoint stops here, before the cluster starts
     Map<String, Object> out = new LinkedHashMap<>();
-    // One embedded cluster for both jobs, on loopback, its temporary files removed at the end.
-    try (LocalFlinkCluster cluster = LocalFlinkCluster.startOnLoopback(0, c.flink.parallelism)) {
+    // One embedded cluster for both jobs, on loopback; its temporary files go when it closes.
+    try (LocalFlinkCluster cluster = LocalFlinkCluster.start("localhost", 0, c.flink.parallelism)) {
       Evaluation.Result greedy = Evaluation.run(cluster.options(c.flink.parallelism, "spro-eval-greedy"), checkpoint, task,
           n, spec, plan.greedy(), 1, c.sampling.batchRows, c.flink.parallelism, c.run.seed);
       out.put("checkpoint", checkpoint.toString());

@@ -26,8 +26,8 @@ public final class RunLayout {
   public static final String REJECTED = "rejected";
   /** The iteration's batch metrics, committed before its checkpoint. */
   public static final String BATCH_METRICS = "batch-metrics.json";
-  /** Flink's temporary files during a run (BLOB store, RPC jar, spills), removed when the run's cluster stops. */
-  public static final String FLINK_TMP = "tmp/flink";
+  /** The gradient step's claim-checked tensors (shard gradients, slice sums and states), removed at commit. */
+  public static final String GRADIENT_SCRATCH = "gradient-scratch";
   /** Full traces of the jobs that failed. */
   public static final String LOGS = "logs";
   public static final String CHECKPOINT = "checkpoint";
