@@ -67,10 +67,24 @@ final class Runs {
     return p.exitValue();
   }
 
-  /** The bytes of every tensor file of the checkpoint that starts iteration {@code k}. */
+  /**
+   * The bytes of the checkpoint that starts iteration {@code k}: its weights, and its optimizer
+   * state (every {@code optimizer-*.safetensors}, one per slice, concatenated in name order).
+   */
   static List<byte[]> checkpointBytes(Path runDir, int k) throws IOException {
     Path ckpt = RunLayout.checkpoint(runDir, k);
-    return List.of(Files.readAllBytes(ckpt.resolve("model.safetensors")), Files.readAllBytes(ckpt.resolve("optimizer.safetensors")));
+    ByteArrayOutputStream optimizer = new ByteArrayOutputStream();
+    for (Path f : optimizerFiles(ckpt)) {
+      optimizer.write(Files.readAllBytes(f));
+    }
+    return List.of(Files.readAllBytes(ckpt.resolve("model.safetensors")), optimizer.toByteArray());
+  }
+
+  /** A checkpoint's optimizer state files, in name order. */
+  static List<Path> optimizerFiles(Path checkpoint) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(checkpoint)) {
+      return s.filter(p -> p.getFileName().toString().matches("optimizer-\\d+-of-\\d+\\.safetensors")).sorted().toList();
+    }
   }
 
   static String yaml(RunConfig c, Path dir) throws IOException {

@@ -70,11 +70,38 @@ public final class SafeTensors {
     }
   }
 
-  /** A file's tensors (by name, in file order) and its metadata. */
-  public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+  /** A tensor as the header describes it. */
+  public record Entry(String name, DType dtype, long[] shape) {
+    public long elementCount() {
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      return n;
+    }
+  }
+
+  /**
+   * A file's tensors that were read (by name, in file order), its metadata, and the header's
+   * entry of every tensor in the file (read or not).
+   */
+  public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata, Map<String, Entry> entries) {}
+
+  /** The header of {@code file}: every tensor's dtype and shape, and the metadata; no data is read. */
+  public static Contents header(Path file) {
+    return read(file, name -> false);
+  }
 
   /** Reads and validates {@code file}. */
   public static Contents read(Path file) {
+    return read(file, name -> true);
+  }
+
+  /**
+   * The tensors of {@code file} whose names {@code wanted} accepts (the whole header is still
+   * checked); only those are read from disk — a slice owner reads its slice, not the model.
+   */
+  public static Contents read(Path file, java.util.function.Predicate<String> wanted) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {
@@ -143,8 +170,15 @@ public final class SafeTensors {
         }
       }
       Map<String, Tensor> tensors = new LinkedHashMap<>();
+      Map<String, Entry> described = new LinkedHashMap<>();
+      for (Object[] e : entries) {
+        described.put((String) e[0], new Entry((String) e[0], (DType) e[1], (long[]) e[2]));
+      }
       for (Object[] e : entries) {
         String name = (String) e[0];
+        if (!wanted.test(name)) {
+          continue;
+        }
         DType dtype = (DType) e[1];
         long begin = (long) e[3];
         int count = (int) e[4];
@@ -166,7 +200,7 @@ public final class SafeTensors {
         }
         tensors.put(name, new Tensor(name, dtype, (long[]) e[2], values));
       }
-      return new Contents(tensors, metadata);
+      return new Contents(tensors, metadata, described);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
     }

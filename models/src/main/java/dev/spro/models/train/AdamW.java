@@ -102,15 +102,46 @@ public final class AdamW implements AutoCloseable {
 
   /** Writes the moments and step to {@code file} (atomically). */
   public void save(Path file) {
+    SafeTensors.write(file, stateTensors(), metadata());
+  }
+
+  /** The moments as tensors named {@code exp_avg.NAME} and {@code exp_avg_sq.NAME}, fp32. */
+  public List<SafeTensors.Tensor> stateTensors() {
     List<SafeTensors.Tensor> tensors = new ArrayList<>();
     for (Map.Entry<String, NDArray> e : expAvg.entrySet()) {
-      tensors.add(tensor("exp_avg." + e.getKey(), e.getValue()));
-      tensors.add(tensor("exp_avg_sq." + e.getKey(), expAvgSq.get(e.getKey())));
+      tensors.add(tensor(EXP_AVG + e.getKey(), e.getValue()));
+      tensors.add(tensor(EXP_AVG_SQ + e.getKey(), expAvgSq.get(e.getKey())));
     }
-    SafeTensors.write(file, tensors, Map.of("step", Long.toString(step), "beta1", Double.toString(hyper.beta1()),
-        "beta2", Double.toString(hyper.beta2()), "eps", Double.toString(hyper.eps()),
-        "weight_decay", Double.toString(hyper.weightDecay())));
+    return tensors;
   }
+
+  /** The step and hyper-parameters, as the state file's metadata. */
+  public Map<String, String> metadata() {
+    return Map.of("step", Long.toString(step), "beta1", Double.toString(hyper.beta1()),
+        "beta2", Double.toString(hyper.beta2()), "eps", Double.toString(hyper.eps()),
+        "weight_decay", Double.toString(hyper.weightDecay()));
+  }
+
+  /**
+   * The state of some parameters (one slice of a sharded optimizer): {@code step}, and the
+   * moments found among {@code state} ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}; other
+   * tensors are ignored, absent moments start at zero).
+   */
+  public static AdamW restore(Hyper hyper, NDManager parent, long step, Map<String, SafeTensors.Tensor> state) {
+    AdamW opt = new AdamW(hyper, parent);
+    opt.step = step;
+    for (SafeTensors.Tensor t : state.values()) {
+      if (t.name().startsWith(EXP_AVG_SQ)) {
+        opt.expAvgSq.put(t.name().substring(EXP_AVG_SQ.length()), opt.manager.create(t.values(), new Shape(t.shape())));
+      } else if (t.name().startsWith(EXP_AVG)) {
+        opt.expAvg.put(t.name().substring(EXP_AVG.length()), opt.manager.create(t.values(), new Shape(t.shape())));
+      }
+    }
+    return opt;
+  }
+
+  public static final String EXP_AVG = "exp_avg.";
+  public static final String EXP_AVG_SQ = "exp_avg_sq.";
 
   private static SafeTensors.Tensor tensor(String name, NDArray a) {
     float[] values = a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();

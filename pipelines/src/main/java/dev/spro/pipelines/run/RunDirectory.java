@@ -141,7 +141,8 @@ public final class RunDirectory implements AutoCloseable {
           String name = p.getFileName().toString();
           boolean stage = List.of(RunLayout.ROLLOUTS, RunLayout.REWARDED, RunLayout.SCORED, RunLayout.EXAMPLES, RunLayout.REJECTED)
               .contains(name);
-          if (name.endsWith(".tmp") || (stage && !StageOutput.isCommitted(p))) {
+          // the gradient step's scratch files are recomputed with the step (from committed examples)
+          if (name.endsWith(".tmp") || name.equals(RunLayout.GRADIENT_SCRATCH) || (stage && !StageOutput.isCommitted(p))) {
             AtomicFiles.deleteRecursively(p);
           }
         }

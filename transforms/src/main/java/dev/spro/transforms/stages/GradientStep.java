@@ -5,15 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
-import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
-import dev.spro.models.train.AdamW;
 import dev.spro.models.train.Gradients;
+import dev.spro.models.train.ParameterSlices;
 import dev.spro.schemas.TrainingExample;
 import dev.spro.transforms.loss.LossAggregation;
 import dev.spro.transforms.loss.LossResult;
@@ -29,48 +27,61 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Stage 6: the policy update, written as checkpoint k+1.
+ * Stage 6: the policy update, written as checkpoint k+1. No tensor travels in a Beam element:
+ * gradients, master weights and moments go through files in the iteration's scratch directory,
+ * and the elements carry their paths and sha256 ({@link TensorFile}).
  *
  * <ol>
  *   <li>Workers compute, shard by shard, the gradient of their share of the batch loss (PPO clip,
  *       optional KL and entropy terms) over micro-batches, each weighted by its share of the
- *       batch's responses or tokens ({@link BatchTotals}) so that shards simply add up.
- *   <li>One worker sums the shards' gradients in shard order — not in the order they finished —
- *       clips the global norm, applies AdamW (state from checkpoint k), and writes checkpoint k+1:
- *       weights, optimizer moments, trainer state and a manifest with every file's sha256,
- *       atomically (a temporary directory renamed into place).
+ *       batch's responses or tokens ({@link BatchTotals}) so that shards simply add up, and write
+ *       it as one file per parameter slice ({@link ShardGradientFn}).
+ *   <li>The owner of each slice sums that slice over the shards in shard order, then — once every
+ *       slice has its sum of squares — clips by the global norm and applies AdamW to its slice of
+ *       the fp32 master weights and moments ({@link SliceUpdate}): ZeRO-1, no worker holds more
+ *       than its slices of the optimizer state.
+ *   <li>One worker writes checkpoint k+1 from the slices: weights in the checkpoint's dtype,
+ *       optimizer state per slice (with the fp32 master of 16-bit weights), trainer state and a
+ *       manifest with every file's sha256, atomically ({@link CommitCheckpointFn}).
  * </ol>
  *
- * PRIME also trains its implicit reward model here with its cross-entropy loss, and writes it
- * next to the policy. The output is the step's metrics as one JSON object.
+ * The number of slices follows the number of shards; slicing does not change any number (the
+ * update is element-wise and both sums have fixed orders). PRIME also trains its implicit reward
+ * model here with its cross-entropy loss, and writes it next to the policy. The output is the
+ * step's metrics as one JSON object.
  */
 public final class GradientStep extends PTransform<PCollection<TrainingExample>, PCollection<String>> {
   public static final String METRICS_NAMESPACE = "spro.gradient";
-  public static final String OPTIMIZER = "optimizer.safetensors";
   public static final String TRAINER_STATE = "trainer_state.json";
   public static final String MANIFEST = CheckpointIntegrity.MANIFEST;
   /** The engine allows one gradient collector per JVM: shards in one JVM take turns. */
   private static final Object COLLECTOR_LOCK = new Object();
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final IterationContext ctx;
   private final CheckpointManifests manifests;
@@ -87,15 +98,38 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .setCoder(SerializableCoder.of(BatchTotals.class))
         .apply("BatchTotals", Combine.globally(new BatchTotals.Fn()))
         .apply(View.asSingleton());
-    PCollectionView<Iterable<ShardGradient>> shards = examples
+    PCollectionView<List<ShardGradient>> shards = examples
         .apply("Shards", Shards.group(TrainingExample::getPromptId, AvroCoder.of(TrainingExample.class), ctx.shards()))
         .apply("ShardGradients", ParDo.of(new ShardGradientFn(ctx, totals)).withSideInputs(totals))
         .setCoder(SerializableCoder.of(ShardGradient.class))
-        .apply(View.asIterable());
-    // One element, so the update runs exactly once — also when every group was filtered out.
+        .apply("AllShardGradients", View.asList());
+    List<KV<String, Integer>> slices = new ArrayList<>();
+    for (String model : ctx.prime() ? List.of(SliceUpdate.PRM, SliceUpdate.POLICY) : List.of(SliceUpdate.POLICY)) {
+      for (int s = 0; s < ctx.shards(); s++) {
+        slices.add(KV.of(model, s));
+      }
+    }
+    // Each slice goes to its owner by a hash of its index; the side input makes them wait for every shard.
+    PCollection<SliceUpdate.SliceSum> sums = examples.getPipeline()
+        .apply("Slices", Create.of(slices).withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
+        .apply("BySlice", WithKeys.of((KV<String, Integer> kv) -> kv.getValue()).withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
+        .apply("SliceOwners", GroupByKey.create())
+        .apply("SumSlices", ParDo.of(new SliceUpdate.SumFn(ctx, shards)).withSideInputs(shards))
+        .setCoder(SerializableCoder.of(SliceUpdate.SliceSum.class));
+    PCollectionView<List<SliceUpdate.SliceSum>> allSums = sums.apply("AllSliceSums", View.asList());
+    PCollectionView<List<SliceUpdate.SliceState>> states = sums
+        .apply("SumsBySlice", WithKeys.of((SliceUpdate.SliceSum s) -> s.slice()).withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(SliceUpdate.SliceSum.class)))
+        .apply("SliceOwnersAgain", GroupByKey.create())
+        .apply("ApplySlices", ParDo.of(new SliceUpdate.ApplyFn(ctx, allSums)).withSideInputs(allSums))
+        .setCoder(SerializableCoder.of(SliceUpdate.SliceState.class))
+        .apply("AllSliceStates", View.asList());
+    // One element, so the checkpoint is written exactly once — also when every group was filtered out.
     return examples.getPipeline()
         .apply("Once", Create.of(ctx.iteration()))
-        .apply("ApplyUpdate", ParDo.of(new ApplyStepFn(ctx, manifests, shards)).withSideInputs(shards))
+        .apply("CommitCheckpoint", ParDo.of(new CommitCheckpointFn(ctx, manifests, shards, states))
+            .withSideInputs(shards, states))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -152,8 +186,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
             totals.maxResponseLength(), loss.klCoef(), loss.klEstimator(), loss.entropyCoef());
       }
       LinkedHashMap<String, Double> diagnostics = new LinkedHashMap<>();
-      LinkedHashMap<String, float[]> policyGrads;
-      LinkedHashMap<String, float[]> prmGrads = new LinkedHashMap<>();
+      List<TensorFile> policyFiles;
+      List<TensorFile> prmFiles = List.of();
       synchronized (COLLECTOR_LOCK) {
         NDManager base = policy.parameters().values().iterator().next().getManager();
         for (int from = 0; from < all.size(); from += ctx.train().microBatch()) {
@@ -193,25 +227,39 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
           }
           examplesSeen.inc(mb.size());
         }
-        policyGrads = take(policy);
+        int shard = c.element().getKey();
+        policyFiles = take(policy, SliceUpdate.POLICY, shard);
         if (prm != null) {
-          prmGrads = take(prm);
+          prmFiles = take(prm, SliceUpdate.PRM, shard);
         }
       }
-      c.output(new ShardGradient(c.element().getKey(), policyGrads, prmGrads, diagnostics));
+      c.output(new ShardGradient(c.element().getKey(), policyFiles, prmFiles, diagnostics));
       micros.inc((System.nanoTime() - start) / 1000);
     }
 
-    /** The accumulated gradients as arrays; the model's gradients are zeroed. */
-    private static LinkedHashMap<String, float[]> take(Transformer model) {
-      LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-        try (NDArray g = e.getValue().getGradient()) {
-          out.put(e.getKey(), g.toFloatArray());
+    /**
+     * Writes the accumulated gradients, one file per parameter slice (names in sorted order, cut
+     * by {@link ParameterSlices}), one slice at a time; the model's gradients are zeroed.
+     */
+    private List<TensorFile> take(Transformer model, String name, int shard) {
+      Map<String, Long> sizes = new TreeMap<>();
+      model.parameters().forEach((n, p) -> sizes.put(n, p.size()));
+      List<TensorFile> files = new ArrayList<>();
+      List<List<String>> slices = ParameterSlices.of(sizes, ctx.shards());
+      for (int s = 0; s < slices.size(); s++) {
+        List<SafeTensors.Tensor> tensors = new ArrayList<>();
+        for (String n : slices.get(s)) {
+          NDArray p = model.parameters().get(n);
+          try (NDArray g = p.getGradient()) {
+            tensors.add(new SafeTensors.Tensor(n, SafeTensors.DType.F32, p.getShape().getShape(), g.toFloatArray()));
+          }
         }
+        Path file = SliceUpdate.scratch(ctx).resolve(String.format(Locale.ROOT, "%s-shard-%03d-slice-%02d.safetensors",
+            name, shard, s));
+        files.add(TensorFile.write(file, tensors, Map.of()));
       }
       Gradients.zero(model.parameters());
-      return out;
+      return files;
     }
 
     @Teardown
@@ -222,112 +270,6 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       if (prm != null) {
         prm.close();
       }
-    }
-  }
-
-  static final class ApplyStepFn extends DoFn<Integer, String> {
-    private final Counter steps = Metrics.counter(METRICS_NAMESPACE, "optimizer_steps");
-    private final Counter applyMicros = Metrics.counter(METRICS_NAMESPACE, "apply_micros");
-    private final IterationContext ctx;
-    private final CheckpointManifests manifests;
-    private final PCollectionView<Iterable<ShardGradient>> shardsView;
-
-    ApplyStepFn(IterationContext ctx, CheckpointManifests manifests, PCollectionView<Iterable<ShardGradient>> shardsView) {
-      this.ctx = ctx;
-      this.manifests = manifests;
-      this.shardsView = shardsView;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) throws IOException {
-      long start = System.nanoTime();
-      List<ShardGradient> shards = new ArrayList<>();
-      c.sideInput(shardsView).forEach(shards::add);
-      shards.sort(Comparator.comparingInt(ShardGradient::shard));
-      Map<String, double[]> policyGrad = new LinkedHashMap<>();
-      Map<String, double[]> prmGrad = new LinkedHashMap<>();
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      for (ShardGradient s : shards) {
-        ShardGradient.accumulate(policyGrad, s.policy());
-        ShardGradient.accumulate(prmGrad, s.prm());
-        s.diagnostics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
-      }
-      Files.createDirectories(ctx.nextPolicy().getParent());
-      if (ctx.prime()) {
-        // The reward model first: the policy's checkpoint, written last, is the iteration's commit.
-        Map<String, Double> prmStep = update(ctx.prm(), ctx.nextPrm(), prmGrad, ctx.train().primeLr(), false, Map.of());
-        metrics.put("prm/grad_norm", prmStep.get(MetricNames.ACTOR_GRAD_NORM));
-      }
-      metrics.putAll(update(ctx.policy(), ctx.nextPolicy(), policyGrad, Double.NaN, true, metrics));
-      steps.inc();
-      applyMicros.inc((System.nanoTime() - start) / 1000);
-      c.output(JSON.writeValueAsString(metrics));
-    }
-
-    /**
-     * Applies {@code grad} to the model in {@code from} and writes it to {@code to}; {@code lr}
-     * NaN means the run's schedule at the optimizer's step.
-     */
-    private Map<String, Double> update(Path from, Path to, Map<String, double[]> grad, double fixedLr, boolean policy,
-        Map<String, Double> diagnostics) throws IOException {
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      try (Transformer model = ctx.model().load(from)) {
-        NDManager base = model.parameters().values().iterator().next().getManager();
-        Path optimizerFile = from.resolve(OPTIMIZER);
-        AdamW opt = Files.exists(optimizerFile)
-            ? AdamW.load(optimizerFile, ctx.train().adam(), base, model.dataType())
-            : new AdamW(ctx.train().adam(), base);
-        double lr = Double.isNaN(fixedLr) ? ctx.train().lrSchedule().lr(opt.step()) : fixedLr;
-        double sumSquares = 0;
-        for (double[] g : grad.values()) {
-          for (double v : g) {
-            sumSquares += v * v;
-          }
-        }
-        double norm = Math.sqrt(sumSquares);
-        double scale;
-        try {
-          scale = Gradients.clipScale(norm, ctx.train().gradClip());
-        } catch (IllegalStateException e) {
-          throw new IllegalStateException("iteration " + ctx.iteration() + ": " + e.getMessage(), e);
-        }
-        try (NDManager m = base.newSubManager()) {
-          Map<String, NDArray> grads = new LinkedHashMap<>();
-          for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
-            double[] g = grad.get(p.getKey());
-            float[] values = new float[(int) p.getValue().size()];
-            if (g != null) {
-              for (int i = 0; i < values.length; i++) {
-                values[i] = (float) (g[i] * scale);
-              }
-            }
-            grads.put(p.getKey(), m.create(values, p.getValue().getShape()));
-          }
-          opt.update(model.parameters(), grads, lr);
-        }
-        metrics.put(MetricNames.ACTOR_GRAD_NORM, norm);
-        metrics.put(MetricNames.ACTOR_LR, lr);
-        long optimizerStep = opt.step();
-        Map<String, ModelCheckpoint.FileWriter> extra = new LinkedHashMap<>();
-        extra.put(OPTIMIZER, file -> {
-          opt.save(file);
-          if (policy) {
-            ctx.maybeCrash("checkpoint"); // half-written: the temporary directory is all that exists
-          }
-        });
-        Map<String, Object> state = new java.util.TreeMap<>(diagnostics);
-        state.put("iteration", ctx.iteration() + 1);
-        state.put("optimizer_step", optimizerStep);
-        state.put(MetricNames.ACTOR_LR, lr);
-        state.put(MetricNames.ACTOR_GRAD_NORM, norm);
-        extra.put(TRAINER_STATE, file -> Files.writeString(file, JSON.writeValueAsString(state)));
-        extra.put(MANIFEST, file -> manifests.write(file.getParent(), ctx, optimizerStep));
-        ModelCheckpoint.save(model, to, extra);
-        opt.close();
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
-      return metrics;
     }
   }
 }

@@ -46,6 +46,11 @@ public record ModelSpec(TokenizerSpec tokenizer, ChatTemplate chatTemplate, int 
     return ModelCheckpoint.load(checkpoint, Models.manager(threads, device), DataType.FLOAT32);
   }
 
+  /** The JVM-wide parent manager of this spec's models (the engine started once per JVM). */
+  public NDManager manager() {
+    return Models.manager(threads, device);
+  }
+
   /** The JVM-wide parent manager of the models that workers load, one per device. */
   private static final class Models {
     private static final java.util.Map<DeviceChoice.Setting, NDManager> MANAGERS =

@@ -1,0 +1,60 @@
+package dev.spro.transforms.stages;
+
+import dev.spro.models.checkpoint.SafeTensors;
+import dev.spro.models.io.AtomicFiles;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A claim check for tensors: what travels in a Beam element is this file's path and sha256, never
+ * the tensors. The file (safetensors) is written atomically into the run directory, and every
+ * read checks it against the hash first.
+ */
+public record TensorFile(String path, String sha256, long bytes) implements Serializable {
+
+  /** Writes {@code tensors} to {@code file} and returns its claim. */
+  public static TensorFile write(Path file, Collection<SafeTensors.Tensor> tensors, Map<String, String> metadata) {
+    try {
+      Files.createDirectories(file.getParent());
+      SafeTensors.write(file, tensors, metadata);
+      return new TensorFile(file.toString(), AtomicFiles.sha256(file), Files.size(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The header (names, dtypes, shapes, metadata), after checking the file against its hash. */
+  public SafeTensors.Contents header() {
+    verify();
+    return SafeTensors.header(Path.of(path));
+  }
+
+  /** The tensors {@code wanted} accepts, after checking the file against its hash. */
+  public SafeTensors.Contents read(Predicate<String> wanted) {
+    verify();
+    return SafeTensors.read(Path.of(path), wanted);
+  }
+
+  public SafeTensors.Contents read() {
+    return read(name -> true);
+  }
+
+  private void verify() {
+    Path file = Path.of(path);
+    try {
+      String actual = AtomicFiles.sha256(file);
+      if (!actual.equals(sha256)) {
+        throw new IllegalStateException(file + " has sha256 " + actual + " but was handed over as " + sha256
+            + ": it changed between the stage that wrote it and this one (another writer in the run directory?)");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
