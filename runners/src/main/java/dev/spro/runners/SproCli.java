@@ -6,6 +6,7 @@ import dev.spro.runners.cli.CheckCommand;
 import dev.spro.runners.cli.ClusterCommand;
 import dev.spro.runners.cli.DataCommand;
 import dev.spro.runners.cli.EvalCommand;
+import dev.spro.runners.cli.InitCommand;
 import dev.spro.runners.cli.ReportCommand;
 import dev.spro.runners.cli.ResumeCommand;
 import dev.spro.runners.cli.SampleCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       ReportCommand.class,
       DataCommand.class,
+      InitCommand.class,
       ClusterCommand.class,
       CheckCommand.class,
       CommandLine.HelpCommand.class

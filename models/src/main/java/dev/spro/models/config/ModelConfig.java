@@ -111,8 +111,13 @@ public record ModelConfig(
     }
   }
 
-  /** Writes this config as a Hugging Face {@code config.json}. */
+  /** Writes this config as a Hugging Face {@code config.json} of float32 weights. */
   public void write(Path file) throws IOException {
+    write(file, "float32");
+  }
+
+  /** Writes this config as a Hugging Face {@code config.json} whose weights are stored as {@code torchDtype}. */
+  public void write(Path file, String torchDtype) throws IOException {
     ObjectNode n = JSON.createObjectNode();
     n.putArray("architectures").add(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
     n.put("model_type", modelType);
@@ -135,7 +140,7 @@ public record ModelConfig(
     if (eosTokenId >= 0) {
       n.put("eos_token_id", eosTokenId);
     }
-    n.put("torch_dtype", "float32");
+    n.put("torch_dtype", torchDtype);
     Files.writeString(file, JSON.writeValueAsString(n) + "\n");
   }
 
