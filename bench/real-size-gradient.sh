@@ -39,10 +39,10 @@ PEAK=0
 while kill -0 "$LAUNCHER" 2>/dev/null; do
   PID=$(pgrep -f "dev.spro.runners.SproCli train --config $OUT/config.yaml" | head -1 || true)
   if [ -n "$PID" ] && [ -r "/proc/$PID/status" ]; then
-    HWM=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
-    STAGE=$(ls "$OUT/run/iter-000000" 2>/dev/null | tr '\n' ' ')
+    HWM=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status" 2>/dev/null || true)
+    STAGE=$(ls "$OUT/run/iter-000000" 2>/dev/null | tr '\n' ' ' || true)
     echo -e "$(date +%s)\t${HWM:-0}\t$STAGE" >> "$OUT/memory.tsv"
-    [ -n "$HWM" ] && [ "$HWM" -gt "$PEAK" ] && PEAK=$HWM
+    if [ -n "$HWM" ] && [ "$HWM" -gt "$PEAK" ]; then PEAK=$HWM; fi
   fi
   sleep 2
 done

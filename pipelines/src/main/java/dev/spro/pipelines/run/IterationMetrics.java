@@ -5,6 +5,7 @@ import dev.spro.schemas.RejectedRow;
 import dev.spro.schemas.io.AvroFiles;
 import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.GradientStep;
+import dev.spro.transforms.stages.ResidentModels;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +52,8 @@ final class IterationMetrics {
       m.put(MetricNames.TIMING_STEP, seconds);
       m.put(MetricNames.PERF_THROUGHPUT, tokens * responses / seconds);
       m.put(MetricNames.PERF_MAX_MEMORY_GB, peakResidentGb());
+      m.put(MetricNames.PERF_MODEL_LOADS, BeamCounters.sum(result, ResidentModels.METRICS_NAMESPACE, "loads"));
+      m.put(MetricNames.PERF_MODEL_BYTES_READ, BeamCounters.sum(result, ResidentModels.METRICS_NAMESPACE, "bytes_read"));
       m.put(MetricNames.GROUPS_ALL_CORRECT, BeamCounters.sum(result, "spro.advantage", "groups_all_correct"));
       m.put(MetricNames.GROUPS_ALL_WRONG, BeamCounters.sum(result, "spro.advantage", "groups_all_wrong"));
       m.put(MetricNames.GROUPS_FILTERED, BeamCounters.sum(result, "spro.advantage", "groups_filtered"));

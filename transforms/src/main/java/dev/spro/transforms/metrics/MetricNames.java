@@ -54,6 +54,10 @@ public final class MetricNames {
   public static final String TIMING_STEP = "timing_s/step";
   public static final String PERF_THROUGHPUT = "perf/throughput";
   public static final String PERF_MAX_MEMORY_GB = "perf/max_memory_allocated_gb";
+  /** Checkpoints loaded by the workers in the iteration (resident models: the policy once per JVM). */
+  public static final String PERF_MODEL_LOADS = "perf/model_loads";
+  /** Bytes of weights those loads read. */
+  public static final String PERF_MODEL_BYTES_READ = "perf/model_bytes_read";
 
   // Evaluation.
   public static final String VAL_ACCURACY = "val/accuracy";

@@ -155,6 +155,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
     private final IterationContext ctx;
     private final PCollectionView<BatchTotals> totalsView;
+    private transient ResidentModels.Lease policyLease;
+    private transient ResidentModels.Lease prmLease;
     private transient Transformer policy;
     private transient Transformer prm;
 
@@ -163,17 +165,25 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       this.totalsView = totalsView;
     }
 
-    @Setup
-    public void setup() {
-      policy = ctx.model().load(ctx.policy());
-      if (ctx.prime()) {
-        prm = ctx.model().load(ctx.prm());
+    /**
+     * The JVM's resident policy (and PRIME's model), shared with sampling and scoring: this stage
+     * accumulates gradients on it, one shard at a time ({@code COLLECTOR_LOCK}), and zeroes them.
+     */
+    private void acquire() {
+      if (policyLease == null) {
+        policyLease = ResidentModels.acquire(ctx.model(), ctx.policy());
+        policy = policyLease.model();
+        if (ctx.prime()) {
+          prmLease = ResidentModels.acquire(ctx.model(), ctx.prm());
+          prm = prmLease.model();
+        }
       }
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
       ctx.maybeCrash("gradient");
+      acquire();
       long start = System.nanoTime();
       BatchTotals totals = c.sideInput(totalsView);
       List<TrainingExample> all = new ArrayList<>();
@@ -264,11 +274,11 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
 
     @Teardown
     public void teardown() {
-      if (policy != null) {
-        policy.close();
+      if (policyLease != null) {
+        policyLease.close();
       }
-      if (prm != null) {
-        prm.close();
+      if (prmLease != null) {
+        prmLease.close();
       }
     }
   }

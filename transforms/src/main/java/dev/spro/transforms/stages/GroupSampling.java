@@ -26,7 +26,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Stage 2: G responses per prompt from the policy of this iteration. Prompts go to shards by id;
- * a worker loads the policy once ({@code @Setup}), sorts its prompts, and samples them in batches
+ * a worker takes the JVM's resident policy ({@link ResidentModels}), sorts its prompts, and samples them in batches
  * of {@code batchRows} sequences with the KV cache, sample i of prompt p drawing from the seed
  * (run seed, iteration, p, i). A prompt too long for the model's context is rejected with its
  * origin (or fails the run with {@code failOnBadRows}).
@@ -59,6 +59,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
     private final Distribution responseLength = Metrics.distribution(METRICS_NAMESPACE, "response_length");
     private final IterationContext ctx;
+    private transient ResidentModels.Lease policyLease;
     private transient Transformer policy;
     private transient TextTokenizer tokenizer;
 
@@ -66,15 +67,19 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
       this.ctx = ctx;
     }
 
-    @Setup
-    public void setup() {
-      policy = ctx.model().load(ctx.policy());
-      tokenizer = ctx.model().newTokenizer(policy.config().vocabSize());
+    /** The resident policy, taken at the first element (so the load is counted in the stage's metrics). */
+    private void acquire() {
+      if (policyLease == null) {
+        policyLease = ResidentModels.acquire(ctx.model(), ctx.policy());
+        policy = policyLease.model();
+        tokenizer = ctx.model().newTokenizer(policy.config().vocabSize());
+      }
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Prompt>> shard, MultiOutputReceiver out) {
       ctx.maybeCrash("sample");
+      acquire();
       long start = System.nanoTime();
       List<Prompt> prompts = new ArrayList<>();
       shard.getValue().forEach(prompts::add);
@@ -157,8 +162,8 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
 
     @Teardown
     public void teardown() {
-      if (policy != null) {
-        policy.close();
+      if (policyLease != null) {
+        policyLease.close();
       }
       if (tokenizer != null) {
         tokenizer.close();

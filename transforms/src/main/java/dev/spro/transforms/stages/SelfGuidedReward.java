@@ -48,6 +48,7 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
     private final Counter scored = Metrics.counter(METRICS_NAMESPACE, "rollouts");
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
     private final IterationContext ctx;
+    private transient List<ResidentModels.Lease> leases;
     private transient Transformer policy;
     private transient Transformer reference;
     private transient Transformer prm;
@@ -56,18 +57,29 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
       this.ctx = ctx;
     }
 
-    @Setup
-    public void setup() {
-      policy = ctx.model().load(ctx.policy());
-      reference = ctx.model().load(Path.of(ctx.reference()));
-      if (ctx.prime()) {
-        prm = ctx.model().load(ctx.prm());
+    /** The resident models, taken at the first element (so loads are counted in the stage's metrics). */
+    private void acquire() {
+      if (leases != null) {
+        return;
       }
+      leases = new ArrayList<>();
+      policy = take(ctx.policy());
+      reference = take(Path.of(ctx.reference()));
+      if (ctx.prime()) {
+        prm = take(ctx.prm());
+      }
+    }
+
+    private Transformer take(Path checkpoint) {
+      ResidentModels.Lease lease = ResidentModels.acquire(ctx.model(), checkpoint);
+      leases.add(lease);
+      return lease.model();
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<ScoredRollout>> shard, OutputReceiver<ScoredRollout> out) {
       ctx.maybeCrash("score");
+      acquire();
       long start = System.nanoTime();
       List<ScoredRollout> all = new ArrayList<>();
       shard.getValue().forEach(all::add);
@@ -97,10 +109,8 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
 
     @Teardown
     public void teardown() {
-      for (Transformer t : new Transformer[] {policy, reference, prm}) {
-        if (t != null) {
-          t.close();
-        }
+      if (leases != null) {
+        leases.forEach(ResidentModels.Lease::close);
       }
     }
   }

@@ -1,0 +1,152 @@
+package dev.spro.transforms.stages;
+
+import dev.spro.models.checkpoint.CheckpointIntegrity;
+import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.io.AtomicFiles;
+import dev.spro.models.nn.Transformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/**
+ * The models a worker JVM keeps loaded across stages and iterations: the reference once per run,
+ * the policy once per iteration — shared by sampling, scoring and the gradient stage and by every
+ * worker thread of the JVM — instead of one copy per stage per worker (4P+1 loads per iteration,
+ * each a full copy in native memory and another on the heap while it loads).
+ *
+ * <p>A model is keyed by its directory and version (its manifest's sha256, else the weights'
+ * size and modification time), handed out as a {@link Lease}, and kept after its last lease is
+ * closed while the cache is within its budget; over budget, models without leases go, least
+ * recently used first. The budget is {@code -Dspro.residentModelBytes}, by default three models
+ * of the size being loaded (policy, reference and PRIME's reward model). Sharing is safe because
+ * forward passes only read the weights, and the gradient stage, which accumulates gradients on
+ * them, runs its shards one at a time ({@code GradientStep}) after the stages that only read.
+ */
+public final class ResidentModels {
+  public static final String METRICS_NAMESPACE = "spro.models";
+  private static final Map<String, Entry> CACHE = new LinkedHashMap<>(16, 0.75f, true);
+  private static final AtomicLong LOADS = new AtomicLong();
+  private static final AtomicLong BYTES_READ = new AtomicLong();
+
+  private ResidentModels() {}
+
+  private static final class Entry {
+    final Transformer model;
+    final long bytes;
+    int leases;
+
+    Entry(Transformer model, long bytes) {
+      this.model = model;
+      this.bytes = bytes;
+    }
+  }
+
+  /** A model in use; closing it lets the cache evict the model when it needs the room. */
+  public static final class Lease implements AutoCloseable {
+    private final Entry entry;
+    private boolean closed;
+
+    private Lease(Entry entry) {
+      this.entry = entry;
+    }
+
+    public Transformer model() {
+      return entry.model;
+    }
+
+    @Override
+    public void close() {
+      synchronized (ResidentModels.class) {
+        if (!closed) {
+          closed = true;
+          entry.leases--;
+        }
+      }
+    }
+  }
+
+  /**
+   * The model in {@code checkpoint}, loaded with {@code spec} if no worker of this JVM has it; the
+   * stage's counters {@code spro.models/loads} and {@code bytes_read} count real loads.
+   */
+  public static Lease acquire(ModelSpec spec, Path checkpoint) {
+    String key = key(checkpoint);
+    synchronized (ResidentModels.class) { // one load of a model per JVM, not one per thread
+      Entry e = CACHE.get(key);
+      if (e == null) {
+        long bytes = weightBytes(checkpoint);
+        evictFor(bytes);
+        Transformer model = spec.load(checkpoint);
+        e = new Entry(model, bytes);
+        CACHE.put(key, e);
+        LOADS.incrementAndGet();
+        BYTES_READ.addAndGet(bytes);
+        Counter loads = Metrics.counter(METRICS_NAMESPACE, "loads");
+        Counter read = Metrics.counter(METRICS_NAMESPACE, "bytes_read");
+        loads.inc();
+        read.inc(bytes);
+      }
+      e.leases++;
+      return new Lease(e);
+    }
+  }
+
+  /** Loads by this JVM so far (for tests). */
+  public static long loads() {
+    return LOADS.get();
+  }
+
+  /** Closes every model without a lease (tests, and a JVM that is done training). */
+  public static synchronized void evictUnused() {
+    evict(0, Long.MAX_VALUE);
+  }
+
+  private static void evictFor(long incoming) {
+    String configured = System.getProperty("spro.residentModelBytes");
+    long budget = configured != null ? Long.parseLong(configured) : 3 * incoming;
+    evict(incoming, budget);
+  }
+
+  /** Closes unleased models, least recently used first, until {@code incoming} more bytes fit in {@code budget}. */
+  private static void evict(long incoming, long budget) {
+    long total = CACHE.values().stream().mapToLong(e -> e.bytes).sum();
+    for (Iterator<Map.Entry<String, Entry>> it = CACHE.entrySet().iterator(); it.hasNext() && total + incoming > budget; ) {
+      Map.Entry<String, Entry> e = it.next();
+      if (e.getValue().leases == 0) {
+        e.getValue().model.close();
+        total -= e.getValue().bytes;
+        it.remove();
+      }
+    }
+  }
+
+  private static long weightBytes(Path checkpoint) {
+    try {
+      return Files.size(checkpoint.resolve(ModelCheckpoint.WEIGHTS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + checkpoint.resolve(ModelCheckpoint.WEIGHTS) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The checkpoint's identity: directory and version, so a rewritten checkpoint is loaded again. */
+  private static String key(Path checkpoint) {
+    Path dir = checkpoint.toAbsolutePath().normalize();
+    try {
+      Path manifest = dir.resolve(CheckpointIntegrity.MANIFEST);
+      if (Files.isRegularFile(manifest)) {
+        return dir + "@" + AtomicFiles.sha256(manifest);
+      }
+      Path weights = dir.resolve(ModelCheckpoint.WEIGHTS);
+      return dir + "@" + Files.size(weights) + ":" + Files.getLastModifiedTime(weights).toMillis();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}
