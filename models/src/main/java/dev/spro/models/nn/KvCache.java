@@ -20,6 +20,11 @@ public final class KvCache implements AutoCloseable {
     this.values = new NDArray[layers];
   }
 
+  /** The manager that owns the cached arrays (tests count what it holds). */
+  NDManager manager() {
+    return manager;
+  }
+
   /** Number of cached positions (columns). */
   public int length() {
     return length;

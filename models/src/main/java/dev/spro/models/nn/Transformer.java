@@ -257,12 +257,19 @@ public final class Transformer implements AutoCloseable {
       k = kv[0];
       v = kv[1];
     }
+    // Arrays derived from the cache's keys and values would belong to the cache's manager and live
+    // as long as the cache (a full copy per layer per generated token); they belong to this step.
+    NDManager step = q.getManager();
     if (config.kvGroups() > 1) {
       // query head i uses key/value head i / kvGroups (repeat_interleave, as HF's repeat_kv)
       k = k.repeat(1, config.kvGroups());
       v = v.repeat(1, config.kvGroups());
+      k.attach(step);
+      v.attach(step);
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, 1 / Math.sqrt(d))).add(mask);
+    NDArray keysT = k.transpose(0, 1, 3, 2);
+    keysT.attach(step);
+    NDArray scores = q.matMul(keysT).mul(Scalars.of(q, 1 / Math.sqrt(d))).add(mask);
     NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * d);
     x = x.add(Linear.linear(attended, p(pre + "self_attn.o_proj.weight")).singletonOrThrow());
 
