@@ -5,13 +5,13 @@
 # A first step of the real-size benchmark (bench/real-size.sh of the "Real size" issue): it shows
 # whether the gradient step completes and what it costs, at a batch the current sampler can hold.
 #   bench/real-size-gradient.sh [OUT]        (default OUT: bench/out/real-size; ~10 min on 2 cores)
-# Env: PROMPTS (2), SAMPLES (2), NEW_TOKENS (32), SPRO, SPRO_JAVA_OPTS (-Xmx12g).
+# Env: PROMPTS (2), SAMPLES (2), NEW_TOKENS (32), SPRO, SPRO_JAVA_OPTS (-Xmx6g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SPRO="${SPRO:-$ROOT/spro}"
 OUT="$(mkdir -p "${1:-$ROOT/bench/out/real-size}" && cd "${1:-$ROOT/bench/out/real-size}" && pwd)"
 SHARED="$(cd "$ROOT/.." && pwd)/shared"
-export SPRO_JAVA_OPTS="${SPRO_JAVA_OPTS:--Xmx12g}"
+export SPRO_JAVA_OPTS="${SPRO_JAVA_OPTS:--Xmx6g}"
 PROMPTS="${PROMPTS:-2}" SAMPLES="${SAMPLES:-2}" NEW_TOKENS="${NEW_TOKENS:-32}"
 
 [ -d "$OUT/qwen2.5-0.5b" ] || "$SPRO" init --shape qwen2.5-0.5b --out "$OUT/qwen2.5-0.5b"

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
+import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
@@ -71,8 +72,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *       manifest with every file's sha256, atomically ({@link CommitCheckpointFn}).
  * </ol>
  *
- * The number of slices follows the number of shards; slicing does not change any number (the
- * update is element-wise and both sums have fixed orders). PRIME also trains its implicit reward
+ * The number of slices ({@link #sliceCount}) bounds a slice owner's memory; slicing does not
+ * change any number (the update is element-wise and both sums have fixed orders). PRIME also trains its implicit reward
  * model here with its cross-entropy loss, and writes it next to the policy. The output is the
  * step's metrics as one JSON object.
  */
@@ -98,20 +99,21 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .setCoder(SerializableCoder.of(BatchTotals.class))
         .apply("BatchTotals", Combine.globally(new BatchTotals.Fn()))
         .apply(View.asSingleton());
+    int slices = sliceCount(ctx);
     PCollectionView<List<ShardGradient>> shards = examples
         .apply("Shards", Shards.group(TrainingExample::getPromptId, AvroCoder.of(TrainingExample.class), ctx.shards()))
-        .apply("ShardGradients", ParDo.of(new ShardGradientFn(ctx, totals)).withSideInputs(totals))
+        .apply("ShardGradients", ParDo.of(new ShardGradientFn(ctx, totals, slices)).withSideInputs(totals))
         .setCoder(SerializableCoder.of(ShardGradient.class))
         .apply("AllShardGradients", View.asList());
-    List<KV<String, Integer>> slices = new ArrayList<>();
+    List<KV<String, Integer>> work = new ArrayList<>();
     for (String model : ctx.prime() ? List.of(SliceUpdate.PRM, SliceUpdate.POLICY) : List.of(SliceUpdate.POLICY)) {
-      for (int s = 0; s < ctx.shards(); s++) {
-        slices.add(KV.of(model, s));
+      for (int s = 0; s < slices; s++) {
+        work.add(KV.of(model, s));
       }
     }
     // Each slice goes to its owner by a hash of its index; the side input makes them wait for every shard.
     PCollection<SliceUpdate.SliceSum> sums = examples.getPipeline()
-        .apply("Slices", Create.of(slices).withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
+        .apply("Slices", Create.of(work).withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
         .apply("BySlice", WithKeys.of((KV<String, Integer> kv) -> kv.getValue()).withKeyType(TypeDescriptors.integers()))
         .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
         .apply("SliceOwners", GroupByKey.create())
@@ -131,6 +133,21 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .apply("CommitCheckpoint", ParDo.of(new CommitCheckpointFn(ctx, manifests, shards, states))
             .withSideInputs(shards, states))
         .setCoder(StringUtf8Coder.of());
+  }
+
+  /** The most fp32 bytes of one slice: its owner holds a few copies (sum, master, moments, gradient). */
+  static final long SLICE_BYTES = 256L << 20;
+
+  /**
+   * Slices of the optimizer step: one per worker shard at least, and enough that none holds more
+   * than {@link #SLICE_BYTES} of fp32 values (8 for a 0.5B model), so a slice owner's memory is
+   * bounded whatever the model's size. From the policy checkpoint's header; slicing changes no
+   * number.
+   */
+  static int sliceCount(IterationContext ctx) {
+    long elements = SafeTensors.header(ctx.policy().resolve(ModelCheckpoint.WEIGHTS)).entries().values().stream()
+        .mapToLong(SafeTensors.Entry::elementCount).sum();
+    return (int) Math.max(ctx.shards(), Math.min(256, (elements * 4 + SLICE_BYTES - 1) / SLICE_BYTES));
   }
 
   /** Writes a checkpoint directory's manifest (implemented where the run directory is known). */
@@ -155,14 +172,16 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
     private final IterationContext ctx;
     private final PCollectionView<BatchTotals> totalsView;
+    private final int slices;
     private transient ResidentModels.Lease policyLease;
     private transient ResidentModels.Lease prmLease;
     private transient Transformer policy;
     private transient Transformer prm;
 
-    ShardGradientFn(IterationContext ctx, PCollectionView<BatchTotals> totalsView) {
+    ShardGradientFn(IterationContext ctx, PCollectionView<BatchTotals> totalsView, int slices) {
       this.ctx = ctx;
       this.totalsView = totalsView;
+      this.slices = slices;
     }
 
     /**
@@ -255,10 +274,10 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       Map<String, Long> sizes = new TreeMap<>();
       model.parameters().forEach((n, p) -> sizes.put(n, p.size()));
       List<TensorFile> files = new ArrayList<>();
-      List<List<String>> slices = ParameterSlices.of(sizes, ctx.shards());
-      for (int s = 0; s < slices.size(); s++) {
+      List<List<String>> parts = ParameterSlices.of(sizes, slices);
+      for (int s = 0; s < parts.size(); s++) {
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
-        for (String n : slices.get(s)) {
+        for (String n : parts.get(s)) {
           NDArray p = model.parameters().get(n);
           try (NDArray g = p.getGradient()) {
             tensors.add(new SafeTensors.Tensor(n, SafeTensors.DType.F32, p.getShape().getShape(), g.toFloatArray()));
