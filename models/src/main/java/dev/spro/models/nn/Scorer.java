@@ -1,6 +1,8 @@
 package dev.spro.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -21,8 +23,26 @@ public final class Scorer {
    */
   public record TokenScores(NDArray logProbs, NDArray entropy, NDArray mask) {}
 
-  /** Scores in {@code m} (every temporary lands there too; close it when done). */
+  /**
+   * Most elements of one chunk of logits ({@code [rows, columns, vocab]}): 32M floats, 128 MB.
+   * The logits of a batch are computed a chunk of response columns at a time, so with a
+   * 151,936-token vocabulary a scoring stage never holds {@code [rows, T, vocab]} at once.
+   */
+  public static final long CHUNK_ELEMENTS = 32L << 20;
+
+  /** Scores in {@code m} (every temporary lands there too; close it when done), entropy with its gradient. */
   public static TokenScores score(Transformer model, NDManager m, List<int[]> prompts, List<int[]> responses, int pad) {
+    return score(model, m, prompts, responses, pad, true, false);
+  }
+
+  /**
+   * As above. {@code entropyGradient} false computes the entropy outside the graph (a loss
+   * without an entropy term needs none, and it saves two copies of the logits for the backward);
+   * {@code freeChunks} frees each chunk's logits as soon as its columns are scored (only without
+   * a gradient: the backward needs them).
+   */
+  public static TokenScores score(Transformer model, NDManager m, List<int[]> prompts, List<int[]> responses, int pad,
+      boolean entropyGradient, boolean freeChunks) {
     for (int i = 0; i < responses.size(); i++) {
       if (responses.get(i).length == 0) {
         throw new IllegalArgumentException("response " + i + " is empty: there is nothing to score");
@@ -33,9 +53,6 @@ public final class Scorer {
     int pw = layout.promptWidth();
     int rw = layout.responseWidth();
     NDArray hidden = model.hiddenStates(m, layout.tokens(), layout.positions(), layout.valid(), null);
-    // The token at column pw + j is predicted by the hidden state at column pw + j - 1.
-    NDArray predicting = hidden.get(":, " + (pw - 1) + ":" + (pw - 1 + rw));
-    NDArray logp = model.logits(predicting).logSoftmax(-1);
     long[] targets = new long[b * rw];
     float[] mask = new float[b * rw];
     for (int i = 0; i < b; i++) {
@@ -46,8 +63,31 @@ public final class Scorer {
       }
     }
     NDArray index = m.create(targets, new Shape(b, rw, 1));
-    NDArray tokenLogp = logp.gather(index, 2).reshape(b, rw);
-    NDArray entropy = logp.exp().mul(logp).sum(new int[] {2}).neg();
+    int columns = (int) Math.max(1, Math.min(rw, CHUNK_ELEMENTS / ((long) b * model.config().vocabSize())));
+    NDList tokenLogps = new NDList();
+    NDList entropies = new NDList();
+    for (int from = 0; from < rw; from += columns) {
+      int to = Math.min(rw, from + columns);
+      NDManager chunk = freeChunks ? m.newSubManager() : m;
+      // The token at column pw + j is predicted by the hidden state at column pw + j - 1.
+      NDArray predicting = hidden.get(":, " + (pw - 1 + from) + ":" + (pw - 1 + to));
+      predicting.attach(chunk);
+      NDArray logp = model.logits(predicting).logSoftmax(-1);
+      NDArray chunkIndex = index.get(":, " + from + ":" + to + ", :");
+      chunkIndex.attach(chunk);
+      NDArray tokenLogp = logp.gather(chunkIndex, 2).reshape(b, to - from);
+      NDArray plain = entropyGradient ? logp : logp.stopGradient();
+      NDArray entropy = plain.exp().mul(plain).sum(new int[] {2}).neg();
+      if (freeChunks) {
+        tokenLogp.attach(m);
+        entropy.attach(m);
+        chunk.close();
+      }
+      tokenLogps.add(tokenLogp);
+      entropies.add(entropy);
+    }
+    NDArray tokenLogp = tokenLogps.size() == 1 ? tokenLogps.head() : NDArrays.concat(tokenLogps, 1);
+    NDArray entropy = entropies.size() == 1 ? entropies.head() : NDArrays.concat(entropies, 1);
     NDArray maskArray = m.create(mask, new Shape(b, rw));
     if (model.dataType() != DataType.FLOAT32) {
       maskArray = maskArray.toType(model.dataType(), false);
@@ -55,8 +95,8 @@ public final class Scorer {
     NDArray zero = Scalars.of(tokenLogp, 0);
     // Padding positions hold the log-prob of token 0 at some column: zero them for clarity.
     return new TokenScores(
-        ai.djl.ndarray.NDArrays.where(maskArray.gt(zero), tokenLogp, zero),
-        ai.djl.ndarray.NDArrays.where(maskArray.gt(zero), entropy, zero),
+        NDArrays.where(maskArray.gt(zero), tokenLogp, zero),
+        NDArrays.where(maskArray.gt(zero), entropy, zero),
         maskArray);
   }
 
@@ -64,7 +104,7 @@ public final class Scorer {
   public static float[][][] scoreToArrays(Transformer model, NDManager parent, List<int[]> prompts, List<int[]> responses,
       int pad) {
     try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = parent.newSubManager()) {
-      TokenScores s = score(model, m, prompts, responses, pad);
+      TokenScores s = score(model, m, prompts, responses, pad, false, true);
       int rw = (int) s.logProbs().getShape().get(1);
       float[] lp = s.logProbs().toType(DataType.FLOAT32, false).toFloatArray();
       float[] ent = s.entropy().toType(DataType.FLOAT32, false).toFloatArray();

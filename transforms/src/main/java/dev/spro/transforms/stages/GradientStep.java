@@ -230,7 +230,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
           List<int[]> prompts = mb.stream().map(e -> Lists.ints(e.getPromptTokenIds())).toList();
           List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
           try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0);
+            // the entropy needs a gradient only when the loss has an entropy term
+            Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0, loss.entropyCoef() != 0, false);
             int width = (int) s.mask().getShape().get(1);
             NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
             NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
