@@ -2,6 +2,8 @@ package dev.spro.models.checkpoint;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.models.config.ModelConfig;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.models.nn.Transformer;
@@ -9,7 +11,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors}.
@@ -19,25 +25,71 @@ import java.util.Map;
 public final class ModelCheckpoint {
   public static final String CONFIG = "config.json";
   public static final String WEIGHTS = "model.safetensors";
+  /** The index of a sharded checkpoint: {@code weight_map} from tensor name to shard file. */
+  public static final String INDEX = "model.safetensors.index.json";
 
   private ModelCheckpoint() {}
 
   /** Loads {@code dir} as a model with parameters of {@code dtype}. */
   public static Transformer load(Path dir, NDManager manager, DataType dtype) {
     Path config = dir.resolve(CONFIG);
-    Path weights = dir.resolve(WEIGHTS);
-    if (!Files.isRegularFile(config) || !Files.isRegularFile(weights)) {
-      throw new IllegalArgumentException("checkpoint " + dir + " needs " + CONFIG + " and " + WEIGHTS);
+    if (!Files.isRegularFile(config)) {
+      throw new IllegalArgumentException("checkpoint " + dir + " needs " + CONFIG + " and " + WEIGHTS + " (or " + INDEX + ")");
     }
+    List<Path> files = weightFiles(dir);
     CheckpointIntegrity.verify(dir);
     ModelConfig c = ModelConfig.read(config);
+    Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+    for (Path weights : files) {
+      try {
+        Map<String, SafeTensors.Tensor> part = SafeTensors.read(weights).tensors();
+        requireFinite(part.values());
+        tensors.putAll(part);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+      }
+    }
     try {
-      Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights).tensors();
-      requireFinite(tensors.values());
       return Transformer.fromTensors(c, tensors, manager, dtype);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException((files.size() == 1 ? files.get(0) : dir.resolve(INDEX)) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The weight files of checkpoint {@code dir}: {@code model.safetensors}, or the shards that
+   * {@code model.safetensors.index.json} maps the tensors to (how Hugging Face saves models over
+   * its shard size, e.g. every 7B checkpoint), in name order; each must exist.
+   */
+  public static List<Path> weightFiles(Path dir) {
+    Path single = dir.resolve(WEIGHTS);
+    if (Files.isRegularFile(single)) {
+      return List.of(single);
+    }
+    Path index = dir.resolve(INDEX);
+    if (!Files.isRegularFile(index)) {
+      throw new IllegalArgumentException("checkpoint " + dir + " needs " + WEIGHTS + " or " + INDEX);
+    }
+    JsonNode map;
+    try {
+      map = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(index + " is not valid JSON: " + e.getMessage(), e);
+    }
+    if (!map.isObject() || map.isEmpty()) {
+      throw new IllegalArgumentException(index + " has no weight_map (tensor name to shard file)");
+    }
+    TreeSet<String> names = new TreeSet<>();
+    map.fields().forEachRemaining(e -> names.add(e.getValue().asText()));
+    List<Path> files = new ArrayList<>();
+    for (String name : names) {
+      Path f = dir.resolve(name).normalize();
+      if (!f.startsWith(dir.normalize()) || !Files.isRegularFile(f)) {
+        throw new IllegalArgumentException(index + " names shard '" + name + "', which is not a file of " + dir);
+      }
+      files.add(f);
+    }
+    return files;
   }
 
   /**

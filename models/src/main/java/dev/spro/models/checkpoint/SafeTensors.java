@@ -70,6 +70,9 @@ public final class SafeTensors {
     }
   }
 
+  /** The largest piece of a file mapped at once (a mapping holds at most 2 GiB). */
+  static final long MAP_WINDOW_BYTES = 1L << 30;
+
   /** A tensor as the header describes it. */
   public record Entry(String name, DType dtype, long[] shape) {
     public long elementCount() {
@@ -182,21 +185,28 @@ public final class SafeTensors {
         DType dtype = (DType) e[1];
         long begin = (long) e[3];
         int count = (int) e[4];
-        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, (long) count * dtype.bytes);
-        map.order(ByteOrder.LITTLE_ENDIAN);
         float[] values = new float[count];
-        switch (dtype) {
-          case F32 -> map.asFloatBuffer().get(values);
-          case BF16 -> {
-            for (int i = 0; i < count; i++) {
-              values[i] = HalfFloats.bf16ToFloat(map.getShort(i * 2));
+        // in windows: one mapping cannot exceed 2 GiB, and a 7B model's embeddings are 2.2 GB in fp32
+        for (long done = 0; done < count; ) {
+          int n = (int) Math.min(count - done, MAP_WINDOW_BYTES / dtype.bytes);
+          MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin + done * dtype.bytes,
+              (long) n * dtype.bytes);
+          map.order(ByteOrder.LITTLE_ENDIAN);
+          int at = (int) done;
+          switch (dtype) {
+            case F32 -> map.asFloatBuffer().get(values, at, n);
+            case BF16 -> {
+              for (int i = 0; i < n; i++) {
+                values[at + i] = HalfFloats.bf16ToFloat(map.getShort(i * 2));
+              }
+            }
+            case F16 -> {
+              for (int i = 0; i < n; i++) {
+                values[at + i] = HalfFloats.f16ToFloat(map.getShort(i * 2));
+              }
             }
           }
-          case F16 -> {
-            for (int i = 0; i < count; i++) {
-              values[i] = HalfFloats.f16ToFloat(map.getShort(i * 2));
-            }
-          }
+          done += n;
         }
         tensors.put(name, new Tensor(name, dtype, (long[]) e[2], values));
       }

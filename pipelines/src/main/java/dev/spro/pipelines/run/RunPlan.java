@@ -175,11 +175,15 @@ public final class RunPlan {
       return;
     }
     Path dir = Path.of(config.model.checkpoint);
-    for (String file : List.of(ModelCheckpoint.CONFIG, ModelCheckpoint.WEIGHTS)) {
-      if (!Files.isRegularFile(dir.resolve(file))) {
-        throw new ConfigException(config.source, "model.checkpoint '" + dir + "' has no " + file
-            + " (a Hugging Face model directory has config.json and model.safetensors)");
-      }
+    if (!Files.isRegularFile(dir.resolve(ModelCheckpoint.CONFIG))) {
+      throw new ConfigException(config.source, "model.checkpoint '" + dir + "' has no " + ModelCheckpoint.CONFIG
+          + " (a Hugging Face model directory has config.json and model.safetensors, or its shards and their index)");
+    }
+    try {
+      ModelCheckpoint.weightFiles(dir);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(config.source, "model.checkpoint '" + dir + "': " + e.getMessage()
+          + " (a Hugging Face model directory has config.json and model.safetensors, or its shards and their index)", e);
     }
     ModelConfig mc;
     try {
