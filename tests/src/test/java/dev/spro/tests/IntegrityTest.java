@@ -125,6 +125,15 @@ class IntegrityTest {
   }
 
   @Test
+  void committedStagesAreReadByNameInADirectoryWithPatternCharacters() throws Exception {
+    Path run = copyOfReference("exp[1]*");
+    byte[] expected = Files.readAllBytes(RunLayout.checkpoint(run, 2).resolve(ModelCheckpoint.WEIGHTS));
+    deleteCheckpoint(run, 2); // iteration 1 resumes from its committed examples
+    Runs.train(tiny(2), run);
+    assertArrayEquals(expected, Files.readAllBytes(RunLayout.checkpoint(run, 2).resolve(ModelCheckpoint.WEIGHTS)));
+  }
+
+  @Test
   void aDamagedMetricsLineIsNamedAndRepairedOnResume() throws Exception {
     Path run = copyOfReference("metrics");
     Path metrics = run.resolve(RunDirectory.METRICS);

@@ -1,6 +1,7 @@
 package dev.spro.pipelines.run;
 
 import dev.spro.models.io.AtomicFiles;
+import dev.spro.schemas.io.AvroFiles;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.avro.io.AvroIO;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.extensions.avro.io.AvroIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -57,10 +58,24 @@ public final class StageOutput {
    */
   public static <T extends SpecificRecord> PCollection<T> read(Pipeline p, Class<T> type, Path dir, String name) {
     List<String> files = committedFiles(dir).stream().map(Path::toString).toList();
+    // the files by name, not through a file pattern: '[' or '*' in a run directory's path stay literal
     return p.apply("Files" + name, Create.of(files).withCoder(StringUtf8Coder.of()))
-        .apply("Match" + name, FileIO.matchAll())
-        .apply("Open" + name, FileIO.readMatches())
-        .apply("Read" + name, AvroIO.readFiles(type));
+        .apply("Read" + name, ParDo.of(new ReadFileFn<>(type)))
+        .setCoder(AvroCoder.of(type));
+  }
+
+  /** The records of one committed Avro file (stage files are a few MB: read whole). */
+  static final class ReadFileFn<T extends SpecificRecord> extends DoFn<String, T> {
+    private final Class<T> type;
+
+    ReadFileFn(Class<T> type) {
+      this.type = type;
+    }
+
+    @ProcessElement
+    public void process(@Element String file, OutputReceiver<T> out) {
+      AvroFiles.read(Path.of(file), type).forEach(out::output);
+    }
   }
 
   /**
