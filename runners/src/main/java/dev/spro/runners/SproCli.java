@@ -6,6 +6,7 @@ import dev.spro.runners.cli.CheckCommand;
 import dev.spro.runners.cli.ClusterCommand;
 import dev.spro.runners.cli.DataCommand;
 import dev.spro.runners.cli.EvalCommand;
+import dev.spro.runners.cli.ExportCommand;
 import dev.spro.runners.cli.InitCommand;
 import dev.spro.runners.cli.ReportCommand;
 import dev.spro.runners.cli.ResumeCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       DataCommand.class,
       InitCommand.class,
+      ExportCommand.class,
       ClusterCommand.class,
       CheckCommand.class,
       CommandLine.HelpCommand.class

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.pipelines.config.RunConfig;
+import dev.spro.runners.SproCli;
 import dev.spro.transforms.stages.RunLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,20 @@ class MasterWeightsTest {
     for (int k = 0; k < 3; k++) {
       assertFalse(Files.exists(RunLayout.iteration(run, k).resolve(RunLayout.GRADIENT_SCRATCH)), "scratch removed at commit");
     }
+
+    // export: in the stored dtype by default, or in fp32 — then exactly the master
+    Path bf16Export = tmp.resolve("export-bf16");
+    Path fp32Export = tmp.resolve("export-fp32");
+    assertEquals(0, SproCli.commandLine().execute("export", "--checkpoint", RunLayout.checkpoint(run, 3).toString(),
+        "--out", bf16Export.toString()));
+    assertEquals(0, SproCli.commandLine().execute("export", "--checkpoint", RunLayout.checkpoint(run, 3).toString(),
+        "--dtype", "float32", "--out", fp32Export.toString()));
+    assertTrue(SafeTensors.header(bf16Export.resolve(ModelCheckpoint.WEIGHTS)).entries().values().stream()
+        .allMatch(e -> e.dtype() == SafeTensors.DType.BF16));
+    assertTrue(Files.readString(bf16Export.resolve(ModelCheckpoint.CONFIG)).contains("\"torch_dtype\" : \"bfloat16\""));
+    assertTrue(Files.readString(fp32Export.resolve(ModelCheckpoint.CONFIG)).contains("\"torch_dtype\" : \"float32\""));
+    Map<String, float[]> exported = weights(fp32Export);
+    m3.forEach((n, v) -> assertArrayEquals(v, exported.get(n), "the fp32 export is the master: " + n));
 
     // the same run again gives the same bytes
     Path again = tmp.resolve("again");

@@ -61,12 +61,7 @@ public final class InitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SafeTensors.DType stored = switch (dtype.toLowerCase(Locale.ROOT)) {
-      case "bfloat16", "bf16" -> SafeTensors.DType.BF16;
-      case "float16", "fp16" -> SafeTensors.DType.F16;
-      case "float32", "fp32" -> SafeTensors.DType.F32;
-      default -> throw new IllegalArgumentException("--dtype " + dtype + ": one of bfloat16, float16, float32");
-    };
+    SafeTensors.DType stored = ExportCommand.dtype(dtype);
     if (Files.exists(out)) {
       throw new IllegalArgumentException(out + " exists; choose a new directory");
     }
@@ -90,11 +85,7 @@ public final class InitCommand implements Callable<Integer> {
       b.vocabSize(vocab);
     }
     ModelConfig config = b.build();
-    String torchDtype = switch (stored) {
-      case BF16 -> "bfloat16";
-      case F16 -> "float16";
-      case F32 -> "float32";
-    };
+    String torchDtype = ExportCommand.torchName(stored);
     System.out.printf(Locale.ROOT, "%s: %,d parameters, %s -> %s%n", shape, config.parameterCount(), torchDtype, out);
     DjlRuntime.init(DjlRuntime.settings());
     try (NDManager manager = Engine.getInstance().newBaseManager();
