@@ -29,14 +29,15 @@ class SproCliTest {
   void topLevelHelpListsEverySubcommand() {
     Run r = run("--help");
     assertEquals(0, r.code());
-    for (String sub : List.of("train", "resume", "sft", "eval", "sample", "score", "report", "data", "cluster", "check")) {
+    for (String sub : List.of("train", "resume", "sft", "eval", "sample", "score", "report", "data", "init", "export",
+        "cluster", "check")) {
       assertTrue(r.out().contains("  " + sub), sub + " missing from:\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"train", "resume", "sft", "eval", "sample", "score", "report", "data", "data gsm8k",
-      "cluster", "cluster start", "cluster status", "cluster stop", "check"})
+  @ValueSource(strings = {"train", "resume", "sft", "eval", "sample", "score", "report", "data", "data gsm8k", "init",
+      "export", "cluster", "cluster start", "cluster status", "cluster stop", "check"})
   void everySubcommandHasHelp(String sub) {
     String[] args = (sub + " --help").split(" ");
     Run r = run(args);
