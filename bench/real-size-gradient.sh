@@ -53,6 +53,7 @@ grep -E '"phase":"train"' "$OUT/run/metrics.jsonl" 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    for k in ["timing_s/gen", "timing_s/ref", "timing_s/update_actor", "timing_s/step", "actor/grad_norm", "perf/max_memory_allocated_gb"]:
+    for k in ["timing_s/gen", "timing_s/ref", "timing_s/update_actor", "timing_s/step", "actor/grad_norm",
+              "perf/max_memory_allocated_gb", "perf/model_loads", "perf/model_bytes_read"]:
         print(f"{k:32s} {m.get(k)}")
 ' || tail -20 "$OUT/train.log"
