@@ -88,6 +88,7 @@ public final class ConfigCheck {
     require(s.topP > 0 && s.topP <= 1, "sampling.topP", s.topP, "in (0, 1] (1: off)");
     atLeast("sampling.maxNewTokens", s.maxNewTokens, 1);
     atLeast("sampling.batchRows", s.batchRows, 1);
+    atLeast("sampling.batchTokens", s.batchTokens, 0);
   }
 
   private void algorithm(RunConfig.Algorithm a) {
@@ -118,6 +119,7 @@ public final class ConfigCheck {
     atLeast("optimizer.weightDecay", o.weightDecay, 0, true);
     atLeast("optimizer.gradClip", o.gradClip, 0, true);
     atLeast("optimizer.microBatch", o.microBatch, 1);
+    atLeast("optimizer.microBatchTokens", o.microBatchTokens, 0);
   }
 
   private void warmStart(RunConfig.WarmStart w) {

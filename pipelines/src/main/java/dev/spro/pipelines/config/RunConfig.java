@@ -132,6 +132,12 @@ public final class RunConfig {
     public int maxNewTokens = 32;
     /** Sequences per engine call when sampling and scoring. */
     public int batchRows = 64;
+    /**
+     * At most this many padded tokens (rows × longest row) per sampling or scoring call, 0: rows
+     * only. Bounds the calls' memory at real size (with 151,936 tokens of vocabulary the logits
+     * of a call are tokens × 0.6 MB).
+     */
+    public int batchTokens = 0;
   }
 
   public static final class Algorithm {
@@ -174,6 +180,8 @@ public final class RunConfig {
     public double weightDecay = 0.01;
     public double gradClip = 1.0;
     public int microBatch = 32;
+    /** At most this many padded tokens per gradient micro-batch, 0: rows only (microBatch). */
+    public int microBatchTokens = 0;
   }
 
   /** PRIME's implicit process reward model, trained online on outcome labels. */

@@ -143,13 +143,14 @@ public final class RunPlan {
         .run(runDir, k, config.run.seed)
         .shards(config.flink.parallelism)
         .model(spec, RunLayout.checkpoint(runDir, 0))
-        .sampling(sampling(), s.samplesPerPrompt, s.batchRows)
+        .sampling(sampling(), s.samplesPerPrompt, s.batchRows, s.batchTokens)
         .reward(config.verifiers.exactMatchFallback, config.verifiers.custom, config.data.failOnBadRows)
         .advantage(a.name, adv, a.minGroupAccuracy, a.maxGroupAccuracy)
         .loss(new PolicyLossConfig(l.clipLow, l.clipHigh, l.dualClip, l.aggregation, 0, l.klCoef, l.klEstimator,
             l.entropyCoef))
         .train(new TrainSettings(o.lr, o.schedule, o.warmupSteps, config.run.iterations,
-            new AdamW.Hyper(o.beta1, o.beta2, o.eps, o.weightDecay), o.gradClip, o.microBatch, config.prime.beta,
+            new AdamW.Hyper(o.beta1, o.beta2, o.eps, o.weightDecay), o.gradClip, o.microBatch, o.microBatchTokens,
+            config.prime.beta,
             config.prime.lr))
         .fault(fault)
         .build();

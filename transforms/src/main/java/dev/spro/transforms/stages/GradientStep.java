@@ -219,8 +219,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       List<TensorFile> prmFiles = List.of();
       synchronized (COLLECTOR_LOCK) {
         NDManager base = policy.parameters().values().iterator().next().getManager();
-        for (int from = 0; from < all.size(); from += ctx.train().microBatch()) {
-          List<TrainingExample> mb = all.subList(from, Math.min(all.size(), from + ctx.train().microBatch()));
+        for (List<TrainingExample> mb : MicroBatches.split(all, ctx.train().microBatch(), ctx.train().microBatchTokens(),
+            e -> e.getPromptTokenIds().size() + e.getResponseTokenIds().size())) {
           long tokens = mb.stream().mapToLong(e -> e.getResponseTokenIds().size()).sum();
           double weight = switch (loss.aggregation()) {
             case TOKEN_MEAN -> (double) tokens / totals.tokens();

@@ -107,8 +107,12 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
           rowSample.add(i);
         }
       }
-      for (int from = 0; from < rowPrompt.size(); from += ctx.sampling().batchRows()) {
-        int to = Math.min(rowPrompt.size(), from + ctx.sampling().batchRows());
+      List<Integer> rows = java.util.stream.IntStream.range(0, rowPrompt.size()).boxed().toList();
+      int newTokens = ctx.sampling().params().maxNewTokens();
+      for (List<Integer> call : MicroBatches.split(rows, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
+          r -> rowTokens.get(r).length + newTokens)) {
+        int from = call.get(0);
+        int to = from + call.size();
         long[] seeds = new long[to - from];
         for (int r = from; r < to; r++) {
           seeds[r - from] = Seeds.sample(ctx.runSeed(), ctx.iteration(), rowPrompt.get(r).getId(), rowSample.get(r));

@@ -40,8 +40,10 @@ public record IterationContext(
    *
    * @param samplesPerPrompt G, the group size
    * @param batchRows sequences per engine call when sampling or scoring
+   * @param batchTokens with it, at most this many padded tokens per call (0: rows only)
    */
-  public record Sampling(SamplingParams params, int samplesPerPrompt, int batchRows) implements Serializable {}
+  public record Sampling(SamplingParams params, int samplesPerPrompt, int batchRows, int batchTokens)
+      implements Serializable {}
 
   /**
    * How rollouts are verified.
@@ -133,8 +135,8 @@ public record IterationContext(
       return this;
     }
 
-    public Builder sampling(SamplingParams params, int samplesPerPrompt, int batchRows) {
-      this.sampling = new Sampling(params, samplesPerPrompt, batchRows);
+    public Builder sampling(SamplingParams params, int samplesPerPrompt, int batchRows, int batchTokens) {
+      this.sampling = new Sampling(params, samplesPerPrompt, batchRows, batchTokens);
       return this;
     }
 

@@ -84,8 +84,8 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
       List<ScoredRollout> all = new ArrayList<>();
       shard.getValue().forEach(all::add);
       all.sort(ORDER);
-      for (int from = 0; from < all.size(); from += ctx.sampling().batchRows()) {
-        List<ScoredRollout> batch = all.subList(from, Math.min(all.size(), from + ctx.sampling().batchRows()));
+      for (List<ScoredRollout> batch : MicroBatches.split(all, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
+          s -> s.getRollout().getPromptTokenIds().size() + s.getRollout().getResponseTokenIds().size())) {
         List<int[]> prompts = batch.stream().map(s -> Lists.ints(s.getRollout().getPromptTokenIds())).toList();
         List<int[]> responses = batch.stream().map(s -> Lists.ints(s.getRollout().getResponseTokenIds())).toList();
         var manager = policy.parameters().values().iterator().next().getManager();

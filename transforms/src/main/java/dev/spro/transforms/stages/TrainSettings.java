@@ -6,7 +6,8 @@ import java.io.Serializable;
 
 /**
  * The optimisation side of an iteration: learning rate and schedule, AdamW, gradient clipping,
- * micro-batch size, and PRIME's reward-model settings.
+ * micro-batch size (rows, and padded tokens when {@code microBatchTokens} > 0), and PRIME's
+ * reward-model settings.
  */
 public record TrainSettings(
     double lr,
@@ -16,6 +17,7 @@ public record TrainSettings(
     AdamW.Hyper adam,
     double gradClip,
     int microBatch,
+    int microBatchTokens,
     double primeBeta,
     double primeLr)
     implements Serializable {

@@ -41,7 +41,7 @@ class AdvantageStageTest {
   @Test
   void reproducesTheSproTestVector() {
     IterationContext ctx = IterationContext.builder().run(Path.of("/tmp/none"), 0, 1).shards(2)
-        .model(ModelSpec.charTokenizer("0123", 1), Path.of("/tmp/none")).sampling(SamplingParams.greedy(4, Set.of()), 3, 8)
+        .model(ModelSpec.charTokenizer("0123", 1), Path.of("/tmp/none")).sampling(SamplingParams.greedy(4, Set.of()), 3, 8, 0)
         .advantage("spro", AdvantageConfig.builder().beta(0.5).build(), 0, 1).build();
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     // Sample order scrambled, and a second prompt mixed in: groups must form by prompt id.
