@@ -49,7 +49,13 @@ public final class RunConfig {
       .registerModule(ConfigValues.module());
 
   /** Keys a resume may change: they do not change what the run computes. */
-  public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention", "eval");
+  /**
+   * Keys a resume may change. The token budgets size engine calls (like the parallelism): a run
+   * that ran out of memory resumes with smaller calls; they are outside the config hash, so runs
+   * frozen before they existed keep their hash.
+   */
+  public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention", "eval",
+      "sampling.batchTokens", "optimizer.microBatchTokens");
 
   public Run run = new Run();
   public Data data = new Data();
