@@ -36,6 +36,10 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
+  /** Tensor-name prefixes of the moments in a state file. */
+  public static final String EXP_AVG = "exp_avg.";
+  public static final String EXP_AVG_SQ = "exp_avg_sq.";
+
   private final Hyper hyper;
   private final NDManager manager;
   private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
@@ -131,17 +135,25 @@ public final class AdamW implements AutoCloseable {
     AdamW opt = new AdamW(hyper, parent);
     opt.step = step;
     for (SafeTensors.Tensor t : state.values()) {
-      if (t.name().startsWith(EXP_AVG_SQ)) {
-        opt.expAvgSq.put(t.name().substring(EXP_AVG_SQ.length()), opt.manager.create(t.values(), new Shape(t.shape())));
-      } else if (t.name().startsWith(EXP_AVG)) {
-        opt.expAvg.put(t.name().substring(EXP_AVG.length()), opt.manager.create(t.values(), new Shape(t.shape())));
+      if (isMoment(t.name())) {
+        opt.putMoment(t.name(), opt.manager.create(t.values(), new Shape(t.shape())));
       }
     }
     return opt;
   }
 
-  public static final String EXP_AVG = "exp_avg.";
-  public static final String EXP_AVG_SQ = "exp_avg_sq.";
+  private static boolean isMoment(String tensorName) {
+    return tensorName.startsWith(EXP_AVG) || tensorName.startsWith(EXP_AVG_SQ);
+  }
+
+  /** Files {@code a} as the moment its tensor name says ({@code exp_avg.NAME} or {@code exp_avg_sq.NAME}). */
+  private void putMoment(String tensorName, NDArray a) {
+    if (tensorName.startsWith(EXP_AVG_SQ)) {
+      expAvgSq.put(tensorName.substring(EXP_AVG_SQ.length()), a);
+    } else {
+      expAvg.put(tensorName.substring(EXP_AVG.length()), a);
+    }
+  }
 
   private static SafeTensors.Tensor tensor(String name, NDArray a) {
     float[] values = a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
@@ -159,17 +171,11 @@ public final class AdamW implements AutoCloseable {
     }
     opt.step = Long.parseLong(step);
     for (SafeTensors.Tensor t : c.tensors().values()) {
-      NDArray a = opt.manager.create(t.values(), new Shape(t.shape()));
-      if (dtype != DataType.FLOAT32) {
-        a = a.toType(dtype, false);
-      }
-      if (t.name().startsWith("exp_avg_sq.")) {
-        opt.expAvgSq.put(t.name().substring("exp_avg_sq.".length()), a);
-      } else if (t.name().startsWith("exp_avg.")) {
-        opt.expAvg.put(t.name().substring("exp_avg.".length()), a);
-      } else {
+      if (!isMoment(t.name())) {
         throw new IllegalArgumentException("optimizer state " + file + ": unexpected tensor " + t.name());
       }
+      NDArray a = opt.manager.create(t.values(), new Shape(t.shape()));
+      opt.putMoment(t.name(), dtype != DataType.FLOAT32 ? a.toType(dtype, false) : a);
     }
     return opt;
   }
