@@ -207,8 +207,8 @@ public final class RunDirectory implements AutoCloseable {
       boolean later = phase.equals("eval") ? it > k : phase.equals("train") && it >= k;
       (later ? moved : kept).add(line);
     }
-    AtomicFiles.writeString(aside.resolve(METRICS), moved.isEmpty() ? "" : String.join("\n", moved) + "\n");
-    AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    AtomicFiles.writeString(aside.resolve(METRICS), asLines(moved));
+    AtomicFiles.writeString(file, asLines(kept));
     writeLatest(k);
     return aside;
   }
@@ -224,10 +224,10 @@ public final class RunDirectory implements AutoCloseable {
    * their parsed {@code iteration} and {@code phase}, wherever the keys stand in the line.
    */
   public void putMetrics(int k, String phase, String jsonLine) throws IOException {
-    List<String> lines = new ArrayList<>(intactMetricLines());
+    List<String> lines = new ArrayList<>(setAsideDamaged(metricLines(dir.resolve(METRICS))));
     lines.removeIf(l -> isLine(l, k, phase));
     lines.add(jsonLine);
-    AtomicFiles.writeString(dir.resolve(METRICS), String.join("\n", lines) + "\n");
+    AtomicFiles.writeString(dir.resolve(METRICS), asLines(lines));
   }
 
   /**
@@ -237,17 +237,17 @@ public final class RunDirectory implements AutoCloseable {
    */
   public void setAsideDamagedMetrics() throws IOException {
     List<String> all = metricLines(dir.resolve(METRICS));
-    List<String> intact = intactMetricLines();
+    List<String> intact = setAsideDamaged(all);
     if (intact.size() != all.size()) {
-      AtomicFiles.writeString(dir.resolve(METRICS), intact.isEmpty() ? "" : String.join("\n", intact) + "\n");
+      AtomicFiles.writeString(dir.resolve(METRICS), asLines(intact));
     }
   }
 
-  /** The lines of metrics.jsonl that parse; the others are appended to metrics.jsonl.damaged. */
-  private List<String> intactMetricLines() throws IOException {
+  /** The {@code lines} that parse; the others are appended to metrics.jsonl.damaged. */
+  private List<String> setAsideDamaged(List<String> lines) throws IOException {
     List<String> intact = new ArrayList<>();
     List<String> damaged = new ArrayList<>();
-    for (String l : metricLines(dir.resolve(METRICS))) {
+    for (String l : lines) {
       (parsed(l) == null ? damaged : intact).add(l);
     }
     if (!damaged.isEmpty()) {
@@ -271,6 +271,11 @@ public final class RunDirectory implements AutoCloseable {
   /** Whether metrics.jsonl has iteration {@code k}'s line of {@code phase}. */
   public boolean hasMetrics(int k, String phase) throws IOException {
     return metricLines(dir.resolve(METRICS)).stream().anyMatch(l -> isLine(l, k, phase));
+  }
+
+  /** Lines as a file's content: each ends with a newline; none is the empty file. */
+  private static String asLines(List<String> lines) {
+    return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
   }
 
   private static List<String> metricLines(Path file) throws IOException {
