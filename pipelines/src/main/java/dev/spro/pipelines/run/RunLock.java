@@ -1,7 +1,6 @@
 package dev.spro.pipelines.run;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -73,8 +72,7 @@ public final class RunLock implements AutoCloseable {
     } catch (IOException e) {
       host = "unknown host";
     }
-    return "pid " + ProcessHandle.current().pid() + " on " + host + " since "
-        + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " (" + ManagementFactory.getRuntimeMXBean().getName() + ")";
+    return "pid " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS);
   }
 
   private static String read(FileChannel channel) throws IOException {
