@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
 /**
@@ -32,8 +30,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 public final class ResidentModels {
   public static final String METRICS_NAMESPACE = "spro.models";
   private static final Map<String, Entry> CACHE = new LinkedHashMap<>(16, 0.75f, true);
-  private static final AtomicLong LOADS = new AtomicLong();
-  private static final AtomicLong BYTES_READ = new AtomicLong();
 
   private ResidentModels() {}
 
@@ -86,36 +82,21 @@ public final class ResidentModels {
         Transformer model = spec.load(checkpoint);
         e = new Entry(model, bytes);
         CACHE.put(key, e);
-        LOADS.incrementAndGet();
-        BYTES_READ.addAndGet(bytes);
-        Counter loads = Metrics.counter(METRICS_NAMESPACE, "loads");
-        Counter read = Metrics.counter(METRICS_NAMESPACE, "bytes_read");
-        loads.inc();
-        read.inc(bytes);
+        Metrics.counter(METRICS_NAMESPACE, "loads").inc();
+        Metrics.counter(METRICS_NAMESPACE, "bytes_read").inc(bytes);
       }
       e.leases++;
       return new Lease(e);
     }
   }
 
-  /** Loads by this JVM so far (for tests). */
-  public static long loads() {
-    return LOADS.get();
-  }
-
-  /** Closes every model without a lease (tests, and a JVM that is done training). */
-  public static synchronized void evictUnused() {
-    evict(0, Long.MAX_VALUE);
-  }
-
+  /**
+   * Closes unleased models, least recently used first, until {@code incoming} more bytes fit in
+   * the budget.
+   */
   private static void evictFor(long incoming) {
     String configured = System.getProperty("spro.residentModelBytes");
     long budget = configured != null ? Long.parseLong(configured) : 3 * incoming;
-    evict(incoming, budget);
-  }
-
-  /** Closes unleased models, least recently used first, until {@code incoming} more bytes fit in {@code budget}. */
-  private static void evict(long incoming, long budget) {
     long total = CACHE.values().stream().mapToLong(e -> e.bytes).sum();
     for (Iterator<Map.Entry<String, Entry>> it = CACHE.entrySet().iterator(); it.hasNext() && total + incoming > budget; ) {
       Map.Entry<String, Entry> e = it.next();
