@@ -41,17 +41,14 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stage 6: the policy update, written as checkpoint k+1. No tensor travels in a Beam element:
@@ -114,16 +111,14 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
     // Each slice goes to its owner by a hash of its index; the side input makes them wait for every shard.
     PCollection<SliceUpdate.SliceSum> sums = examples.getPipeline()
         .apply("Slices", Create.of(work).withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
-        .apply("BySlice", WithKeys.of((KV<String, Integer> kv) -> kv.getValue()).withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
-        .apply("SliceOwners", GroupByKey.create())
+        .apply("SliceOwners", Shards.byKey((KV<String, Integer> kv) -> kv.getValue(),
+            KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of())))
         .apply("SumSlices", ParDo.of(new SliceUpdate.SumFn(ctx, shards)).withSideInputs(shards))
         .setCoder(SerializableCoder.of(SliceUpdate.SliceSum.class));
     PCollectionView<List<SliceUpdate.SliceSum>> allSums = sums.apply("AllSliceSums", View.asList());
     PCollectionView<List<SliceUpdate.SliceState>> states = sums
-        .apply("SumsBySlice", WithKeys.of((SliceUpdate.SliceSum s) -> s.slice()).withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(SliceUpdate.SliceSum.class)))
-        .apply("SliceOwnersAgain", GroupByKey.create())
+        .apply("SliceOwnersAgain", Shards.byKey((SliceUpdate.SliceSum s) -> s.slice(),
+            SerializableCoder.of(SliceUpdate.SliceSum.class)))
         .apply("ApplySlices", ParDo.of(new SliceUpdate.ApplyFn(ctx, allSums)).withSideInputs(allSums))
         .setCoder(SerializableCoder.of(SliceUpdate.SliceState.class))
         .apply("AllSliceStates", View.asList());

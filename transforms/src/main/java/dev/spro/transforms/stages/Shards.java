@@ -26,11 +26,20 @@ public final class Shards {
   /** Groups elements by the shard of their prompt id: each output is one shard's elements (unordered). */
   public static <T> PTransform<PCollection<T>, PCollection<KV<Integer, Iterable<T>>>> group(
       SerializableFunction<T, String> promptId, Coder<T> coder, int shards) {
+    return byKey((T e) -> of(promptId.apply(e), shards), coder);
+  }
+
+  /**
+   * Groups elements by an integer key of theirs (a shard, a parameter slice): each output is one
+   * key's elements (unordered), on the worker the key hashes to.
+   */
+  public static <T> PTransform<PCollection<T>, PCollection<KV<Integer, Iterable<T>>>> byKey(
+      SerializableFunction<T, Integer> key, Coder<T> coder) {
     return new PTransform<>() {
       @Override
       public PCollection<KV<Integer, Iterable<T>>> expand(PCollection<T> input) {
         return input
-            .apply("ShardByPrompt", WithKeys.of((T e) -> of(promptId.apply(e), shards)).withKeyType(TypeDescriptors.integers()))
+            .apply("KeyByShard", WithKeys.of(key).withKeyType(TypeDescriptors.integers()))
             .setCoder(KvCoder.of(VarIntCoder.of(), coder))
             .apply("GroupShards", GroupByKey.create());
       }
