@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.runners.SproCli;
@@ -99,16 +100,8 @@ class MasterWeightsTest {
     return out;
   }
 
-  static Map<String, float[]> masters(Path checkpoint) throws Exception {
-    Map<String, float[]> out = new HashMap<>();
-    for (Path f : Runs.optimizerFiles(checkpoint)) {
-      SafeTensors.read(f).tensors().forEach((n, t) -> {
-        if (n.startsWith("master.")) {
-          out.put(n.substring("master.".length()), t.values());
-        }
-      });
-    }
-    return out;
+  static Map<String, float[]> masters(Path checkpoint) {
+    return OptimizerFiles.masters(checkpoint, name -> true);
   }
 
   static double distance(Map<String, float[]> a, Map<String, float[]> b) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.transforms.stages.FaultInjection;
 import dev.spro.transforms.stages.RunLayout;
@@ -71,11 +72,11 @@ class ResumeEquivalenceTest {
     Process p = Runs.spro(log, "train", "--config", config, "--run-dir", run.toString(), "--fail-at", "1:checkpoint:hang");
     Path half = RunLayout.iteration(run, 2).resolve("checkpoint.tmp");
     long deadline = System.currentTimeMillis() + 300_000;
-    while (!(Files.isDirectory(half) && !Runs.optimizerFiles(half).isEmpty()) && p.isAlive()
+    while (!(Files.isDirectory(half) && !OptimizerFiles.of(half).isEmpty()) && p.isAlive()
         && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
-    assertTrue(Files.isDirectory(half) && !Runs.optimizerFiles(half).isEmpty(),
+    assertTrue(Files.isDirectory(half) && !OptimizerFiles.of(half).isEmpty(),
         "the run never reached the checkpoint write:\n" + Files.readString(log));
     Thread.sleep(500);
     p.destroyForcibly(); // SIGKILL

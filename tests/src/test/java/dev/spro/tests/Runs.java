@@ -1,5 +1,6 @@
 package dev.spro.tests;
 
+import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.run.Driver;
 import dev.spro.transforms.stages.RunLayout;
@@ -74,17 +75,10 @@ final class Runs {
   static List<byte[]> checkpointBytes(Path runDir, int k) throws IOException {
     Path ckpt = RunLayout.checkpoint(runDir, k);
     ByteArrayOutputStream optimizer = new ByteArrayOutputStream();
-    for (Path f : optimizerFiles(ckpt)) {
+    for (Path f : OptimizerFiles.of(ckpt)) {
       optimizer.write(Files.readAllBytes(f));
     }
     return List.of(Files.readAllBytes(ckpt.resolve("model.safetensors")), optimizer.toByteArray());
-  }
-
-  /** A checkpoint's optimizer state files, in name order. */
-  static List<Path> optimizerFiles(Path checkpoint) throws IOException {
-    try (java.util.stream.Stream<Path> s = Files.list(checkpoint)) {
-      return s.filter(p -> p.getFileName().toString().matches("optimizer-\\d+-of-\\d+\\.safetensors")).sorted().toList();
-    }
   }
 
   static String yaml(RunConfig c, Path dir) throws IOException {

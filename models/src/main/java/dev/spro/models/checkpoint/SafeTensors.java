@@ -41,14 +41,32 @@ public final class SafeTensors {
 
   /** The element types we read and write. */
   public enum DType {
-    F32(4),
-    BF16(2),
-    F16(2);
+    F32(4, "float32"),
+    BF16(2, "bfloat16"),
+    F16(2, "float16");
 
     final int bytes;
+    private final String torchName;
 
-    DType(int bytes) {
+    DType(int bytes, String torchName) {
       this.bytes = bytes;
+      this.torchName = torchName;
+    }
+
+    /** The name a Hugging Face {@code config.json} gives it ({@code torch_dtype}). */
+    public String torchName() {
+      return torchName;
+    }
+
+    /** The dtype of a {@code torch_dtype} name, or of its short form (bf16, fp16, fp32). */
+    public static DType ofTorchName(String name) {
+      String n = name.toLowerCase(java.util.Locale.ROOT);
+      for (DType d : values()) {
+        if (d.torchName.equals(n) || n.equals(d.torchName.replace("bfloat", "bf").replace("float", "fp"))) {
+          return d;
+        }
+      }
+      throw new IllegalArgumentException("dtype '" + name + "' is not one of bfloat16, float16, float32 (or bf16, fp16, fp32)");
     }
   }
 
@@ -81,6 +99,13 @@ public final class SafeTensors {
         n *= d;
       }
       return n;
+    }
+  }
+
+  /** A header entry and where its bytes are in the data section. */
+  private record Located(Entry entry, long begin, int count) {
+    long end() {
+      return begin + (long) count * entry.dtype().bytes;
     }
   }
 
@@ -130,8 +155,7 @@ public final class SafeTensors {
       long dataStart = 8 + headerLen;
       long dataSize = size - dataStart;
       Map<String, String> metadata = new LinkedHashMap<>();
-      List<long[]> spans = new ArrayList<>();
-      List<Object[]> entries = new ArrayList<>();
+      List<Located> located = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         if (e.getKey().equals("__metadata__")) {
@@ -163,28 +187,28 @@ public final class SafeTensors {
         if (count > Integer.MAX_VALUE) {
           throw bad(file, "tensor " + name + " has " + count + " elements, more than one Java array holds");
         }
-        spans.add(new long[] {begin, end});
-        entries.add(new Object[] {name, dtype, shape, begin, (int) count});
+        located.add(new Located(new Entry(name, dtype, shape), begin, (int) count));
       }
-      spans.sort(Comparator.comparingLong(s -> s[0]));
-      for (int i = 1; i < spans.size(); i++) {
-        if (spans.get(i)[0] < spans.get(i - 1)[1]) {
-          throw bad(file, "tensors overlap at data offset " + spans.get(i)[0]);
+      List<Located> byOffset = new ArrayList<>(located);
+      byOffset.sort(Comparator.comparingLong(Located::begin));
+      for (int i = 1; i < byOffset.size(); i++) {
+        if (byOffset.get(i).begin() < byOffset.get(i - 1).end()) {
+          throw bad(file, "tensors overlap at data offset " + byOffset.get(i).begin());
         }
       }
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       Map<String, Entry> described = new LinkedHashMap<>();
-      for (Object[] e : entries) {
-        described.put((String) e[0], new Entry((String) e[0], (DType) e[1], (long[]) e[2]));
+      for (Located l : located) {
+        described.put(l.entry().name(), l.entry());
       }
-      for (Object[] e : entries) {
-        String name = (String) e[0];
+      for (Located l : located) {
+        String name = l.entry().name();
         if (!wanted.test(name)) {
           continue;
         }
-        DType dtype = (DType) e[1];
-        long begin = (long) e[3];
-        int count = (int) e[4];
+        DType dtype = l.entry().dtype();
+        long begin = l.begin();
+        int count = l.count();
         float[] values = new float[count];
         // in windows: one mapping cannot exceed 2 GiB, and a 7B model's embeddings are 2.2 GB in fp32
         for (long done = 0; done < count; ) {
@@ -208,7 +232,7 @@ public final class SafeTensors {
           }
           done += n;
         }
-        tensors.put(name, new Tensor(name, dtype, (long[]) e[2], values));
+        tensors.put(name, new Tensor(name, dtype, l.entry().shape(), values));
       }
       return new Contents(tensors, metadata, described);
     } catch (IOException e) {

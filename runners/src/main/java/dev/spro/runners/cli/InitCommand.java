@@ -61,7 +61,7 @@ public final class InitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SafeTensors.DType stored = ExportCommand.dtype(dtype);
+    SafeTensors.DType stored = SafeTensors.DType.ofTorchName(dtype);
     if (Files.exists(out)) {
       throw new IllegalArgumentException(out + " exists; choose a new directory");
     }
@@ -85,7 +85,7 @@ public final class InitCommand implements Callable<Integer> {
       b.vocabSize(vocab);
     }
     ModelConfig config = b.build();
-    String torchDtype = ExportCommand.torchName(stored);
+    String torchDtype = stored.torchName();
     System.out.printf(Locale.ROOT, "%s: %,d parameters, %s -> %s%n", shape, config.parameterCount(), torchDtype, out);
     DjlRuntime.init(DjlRuntime.settings());
     try (NDManager manager = Engine.getInstance().newBaseManager();

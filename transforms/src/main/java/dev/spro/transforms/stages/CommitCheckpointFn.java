@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.transforms.metrics.MetricNames;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.metrics.Counter;
@@ -25,7 +25,7 @@ import org.apache.beam.sdk.values.PCollectionView;
 /**
  * Writes checkpoint k+1 from the slices' new states: {@code model.safetensors} with each
  * parameter in the dtype checkpoint k stored it in (the fp32 master rounded to bf16 for a bf16
- * checkpoint), one {@code optimizer-SS-of-NN.safetensors} per slice with the moments — and the
+ * checkpoint), one {@link OptimizerFiles} file per slice with the moments — and the
  * fp32 master weights of parameters stored in 16 bits, so an update below bf16's rounding step is
  * kept for the next iteration instead of being rounded away — then {@code config.json}, the
  * trainer state and the manifest, all renamed into place at once. PRIME's reward model is written
@@ -63,10 +63,9 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
       SliceUpdate.SliceState prm = write(SliceUpdate.PRM, of(states, SliceUpdate.PRM), Map.of());
       metrics.put("prm/grad_norm", prm.gradNorm());
     }
-    SliceUpdate.SliceState policy = of(states, SliceUpdate.POLICY).get(0);
+    SliceUpdate.SliceState policy = write(SliceUpdate.POLICY, of(states, SliceUpdate.POLICY), metrics);
     metrics.put(MetricNames.ACTOR_GRAD_NORM, policy.gradNorm());
     metrics.put(MetricNames.ACTOR_LR, policy.lr());
-    write(SliceUpdate.POLICY, of(states, SliceUpdate.POLICY), metrics);
     AtomicFiles.deleteRecursively(SliceUpdate.scratch(ctx));
     steps.inc();
     c.output(JSON.writeValueAsString(metrics));
@@ -91,8 +90,8 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
       SafeTensors.Contents c = s.state().read();
       List<SafeTensors.Tensor> kept = new ArrayList<>();
       for (SafeTensors.Tensor t : c.tensors().values()) {
-        if (t.name().startsWith(SliceUpdate.MASTER)) {
-          String name = t.name().substring(SliceUpdate.MASTER.length());
+        if (t.name().startsWith(OptimizerFiles.MASTER)) {
+          String name = t.name().substring(OptimizerFiles.MASTER.length());
           master.put(name, t.values());
           SafeTensors.Entry e = stored.entries().get(name);
           if (e != null && e.dtype() != SafeTensors.DType.F32) {
@@ -125,8 +124,7 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
       Files.copy(from.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
       SafeTensors.write(tmp.resolve(ModelCheckpoint.WEIGHTS), tensors, stored.metadata());
       for (int i = 0; i < optimizerFiles.size(); i++) {
-        SafeTensors.write(tmp.resolve(String.format(Locale.ROOT, "%s-%02d-of-%02d.safetensors", SliceUpdate.OPTIMIZER_PREFIX,
-            i, optimizerFiles.size())), optimizerFiles.get(i), meta);
+        SafeTensors.write(tmp.resolve(OptimizerFiles.name(i, optimizerFiles.size())), optimizerFiles.get(i), meta);
         if (i == 0 && SliceUpdate.POLICY.equals(model)) {
           ctx.maybeCrash("checkpoint"); // half-written: the temporary directory is all that exists
         }

@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.train.AdamW;
 import dev.spro.models.train.Gradients;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -45,10 +42,6 @@ import org.apache.beam.sdk.values.PCollectionView;
 final class SliceUpdate {
   static final String POLICY = "policy";
   static final String PRM = "prm";
-  /** Optimizer state in a checkpoint: {@code optimizer-00-of-04.safetensors}, one file per slice. */
-  static final String OPTIMIZER_PREFIX = "optimizer";
-  /** A slice's fp32 master copy of a parameter, kept when the checkpoint stores it in 16 bits. */
-  static final String MASTER = "master.";
 
   private SliceUpdate() {}
 
@@ -133,7 +126,7 @@ final class SliceUpdate {
     }
 
     @ProcessElement
-    public void process(ProcessContext c) throws IOException {
+    public void process(ProcessContext c) {
       long start = System.nanoTime();
       List<SliceSum> all = new ArrayList<>(c.sideInput(sumsView));
       all.sort(Comparator.comparing(SliceSum::model).thenComparingInt(SliceSum::slice));
@@ -156,7 +149,7 @@ final class SliceUpdate {
       micros.inc((System.nanoTime() - start) / 1000);
     }
 
-    private SliceState apply(SliceSum s, double norm, double scale) throws IOException {
+    private SliceState apply(SliceSum s, double norm, double scale) {
       Map<String, SafeTensors.Tensor> grads = s.sum().read().tensors();
       Path from = from(ctx, s.model());
       OptimizerState state = OptimizerState.read(from, grads.keySet());
@@ -180,7 +173,7 @@ final class SliceUpdate {
           opt.update(params, g, lr);
           List<SafeTensors.Tensor> out = new ArrayList<>(opt.stateTensors());
           for (Map.Entry<String, NDArray> p : params.entrySet()) {
-            out.add(new SafeTensors.Tensor(MASTER + p.getKey(), SafeTensors.DType.F32, p.getValue().getShape().getShape(),
+            out.add(new SafeTensors.Tensor(OptimizerFiles.MASTER + p.getKey(), SafeTensors.DType.F32, p.getValue().getShape().getShape(),
                 p.getValue().toFloatArray()));
           }
           Path file = scratch(ctx).resolve(String.format(Locale.ROOT, "%s-state-slice-%02d.safetensors", s.model(), s.slice()));
@@ -193,22 +186,22 @@ final class SliceUpdate {
   /**
    * A slice of checkpoint k's optimizer state: the step, the moments of the slice's parameters
    * and their fp32 master weights — the {@code master.NAME} copies where the checkpoint keeps them
-   * (16-bit weights), else the weights themselves. Read from every {@code optimizer*.safetensors}
+   * (16-bit weights), else the weights themselves. Read from every {@link OptimizerFiles} file
    * of the checkpoint, whatever slicing wrote them (the slice count follows the parallelism, which
    * a resume may change); a checkpoint without one starts at step 0 with zero moments.
    */
   record OptimizerState(long step, Map<String, SafeTensors.Tensor> moments, Map<String, float[]> master) {
-    static OptimizerState read(Path checkpoint, Set<String> names) throws IOException {
+    static OptimizerState read(Path checkpoint, Set<String> names) {
       Set<String> wanted = new HashSet<>();
       for (String n : names) {
         wanted.add(AdamW.EXP_AVG + n);
         wanted.add(AdamW.EXP_AVG_SQ + n);
-        wanted.add(MASTER + n);
+        wanted.add(OptimizerFiles.MASTER + n);
       }
       long step = 0;
       Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
       Map<String, float[]> master = new LinkedHashMap<>();
-      for (Path f : optimizerFiles(checkpoint)) {
+      for (Path f : OptimizerFiles.of(checkpoint)) {
         SafeTensors.Contents c = SafeTensors.read(f, wanted::contains);
         String s = c.metadata().get("step");
         if (s == null) {
@@ -216,8 +209,8 @@ final class SliceUpdate {
         }
         step = Long.parseLong(s);
         for (SafeTensors.Tensor t : c.tensors().values()) {
-          if (t.name().startsWith(MASTER)) {
-            master.put(t.name().substring(MASTER.length()), t.values());
+          if (t.name().startsWith(OptimizerFiles.MASTER)) {
+            master.put(t.name().substring(OptimizerFiles.MASTER.length()), t.values());
           } else {
             moments.put(t.name(), t);
           }
@@ -230,18 +223,6 @@ final class SliceUpdate {
             .forEach((n, t) -> master.put(n, t.values()));
       }
       return new OptimizerState(step, moments, master);
-    }
-  }
-
-  /** The optimizer state files of a checkpoint, in name order ({@code optimizer.safetensors} of older runs too). */
-  static List<Path> optimizerFiles(Path checkpoint) throws IOException {
-    try (Stream<Path> s = Files.list(checkpoint)) {
-      return s.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.startsWith(OPTIMIZER_PREFIX) && n.endsWith(".safetensors");
-      }).sorted().toList();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
     }
   }
 }
