@@ -39,20 +39,51 @@ public final class ModelCheckpoint {
     List<Path> files = weightFiles(dir);
     CheckpointIntegrity.verify(dir);
     ModelConfig c = ModelConfig.read(config);
-    Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
-    for (Path weights : files) {
-      try {
-        Map<String, SafeTensors.Tensor> part = SafeTensors.read(weights).tensors();
-        requireFinite(part.values());
-        tensors.putAll(part);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(weights + ": " + e.getMessage(), e);
-      }
-    }
+    // tensor by tensor: the heap holds one tensor while loading, never the model
+    List<SafeTensorsReader> readers = new ArrayList<>();
     try {
-      return Transformer.fromTensors(c, tensors, manager, dtype);
+      Map<String, SafeTensors.Entry> entries = new LinkedHashMap<>();
+      Map<String, SafeTensorsReader> source = new LinkedHashMap<>();
+      for (Path weights : files) {
+        SafeTensorsReader r = open(weights);
+        readers.add(r);
+        r.entries().forEach((n, e) -> {
+          entries.put(n, e);
+          source.put(n, r);
+        });
+      }
+      return Transformer.fromTensors(c, entries, name -> {
+        SafeTensorsReader r = source.get(name);
+        SafeTensors.Tensor t = r.tensor(name);
+        try {
+          requireFinite(List.of(t));
+        } catch (IllegalArgumentException e) {
+          throw new BadTensor(r.file() + ": " + e.getMessage(), e);
+        }
+        return t;
+      }, manager, dtype);
+    } catch (BadTensor e) {
+      throw e;
     } catch (IllegalArgumentException e) {
+      // the tensors do not fit the config: name the weights as a whole
       throw new IllegalArgumentException((files.size() == 1 ? files.get(0) : dir.resolve(INDEX)) + ": " + e.getMessage(), e);
+    } finally {
+      readers.forEach(SafeTensorsReader::close);
+    }
+  }
+
+  /** A tensor's values are unusable; the message names its file. */
+  private static final class BadTensor extends IllegalArgumentException {
+    BadTensor(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static SafeTensorsReader open(Path weights) {
+    try {
+      return SafeTensorsReader.open(weights);
+    } catch (IllegalArgumentException e) {
+      throw new BadTensor(weights + ": " + e.getMessage(), e);
     }
   }
 
@@ -120,7 +151,13 @@ public final class ModelCheckpoint {
     try {
       AtomicFiles.writeDirectory(dir, tmp -> {
         model.config().write(tmp.resolve(CONFIG));
-        SafeTensors.write(tmp.resolve(WEIGHTS), model.toTensors(), Map.of("format", "pt"));
+        // a parameter at a time: the heap holds one tensor, never the model
+        try (SafeTensorsWriter w = SafeTensorsWriter.create(tmp.resolve(WEIGHTS), model.tensorEntries(), Map.of("format", "pt"))) {
+          for (SafeTensors.Entry e : model.tensorEntries()) {
+            w.write(e.name(), model.values(e.name()));
+          }
+          w.commit();
+        }
         for (Map.Entry<String, FileWriter> e : extraFiles.entrySet()) {
           e.getValue().write(tmp.resolve(e.getKey()));
         }

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.spro.models.checkpoint.SafeTensors;
 import dev.spro.models.config.ModelConfig;
+import dev.spro.models.engine.EngineArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -129,10 +130,22 @@ public final class Transformer implements AutoCloseable {
    */
   public static Transformer fromTensors(ModelConfig config, Map<String, SafeTensors.Tensor> tensors, NDManager parent,
       DataType dtype) {
+    Map<String, SafeTensors.Entry> entries = new java.util.LinkedHashMap<>();
+    tensors.forEach((n, t) -> entries.put(n, new SafeTensors.Entry(n, t.dtype(), t.shape())));
+    return fromTensors(config, entries, tensors::get, parent, dtype);
+  }
+
+  /**
+   * A model from the tensors {@code entries} describes, each read by {@code read} when its turn
+   * comes and dropped once on the engine, so loading holds one tensor on the heap, not the model.
+   */
+  public static Transformer fromTensors(ModelConfig config, Map<String, SafeTensors.Entry> entries,
+      java.util.function.Function<String, SafeTensors.Tensor> read, NDManager parent, DataType dtype) {
     Transformer model = new Transformer(config, parent, dtype);
+    Map<String, long[]> shapes = parameterShapes(config);
     try {
-      for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
-        SafeTensors.Tensor t = tensors.get(e.getKey());
+      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        SafeTensors.Entry t = entries.get(e.getKey());
         if (t == null) {
           throw new IllegalArgumentException("checkpoint has no tensor '" + e.getKey() + "'");
         }
@@ -140,13 +153,16 @@ public final class Transformer implements AutoCloseable {
           throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
               + ", the config needs " + Arrays.toString(e.getValue()));
         }
-        model.put(e.getKey(), t.values(), t.shape(), t.dtype());
       }
-      for (String name : tensors.keySet()) {
-        if (!model.params.containsKey(name) && !name.endsWith("rotary_emb.inv_freq")
+      for (String name : entries.keySet()) {
+        if (!shapes.containsKey(name) && !name.endsWith("rotary_emb.inv_freq")
             && !(config.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
           throw new IllegalArgumentException("checkpoint has tensor '" + name + "' that this model does not use");
         }
+      }
+      for (String name : shapes.keySet()) {
+        SafeTensors.Tensor t = read.apply(name);
+        model.put(name, t.values(), t.shape(), t.dtype());
       }
     } catch (RuntimeException e) {
       model.close();
@@ -156,7 +172,7 @@ public final class Transformer implements AutoCloseable {
   }
 
   private void put(String name, float[] values, long[] shape, SafeTensors.DType stored) {
-    NDArray a = manager.create(values, new Shape(shape));
+    NDArray a = EngineArrays.create(manager, values, new Shape(shape));
     if (dtype != DataType.FLOAT32) {
       NDArray cast = a.toType(dtype, true);
       a.close();
@@ -170,12 +186,23 @@ public final class Transformer implements AutoCloseable {
   /** The parameters as checkpoint tensors, each in the dtype it was loaded from (fp32 if new). */
   public List<SafeTensors.Tensor> toTensors() {
     List<SafeTensors.Tensor> out = new ArrayList<>();
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      NDArray a = e.getValue();
-      float[] values = a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : toFloats(a);
-      out.add(new SafeTensors.Tensor(e.getKey(), storage.get(e.getKey()), a.getShape().getShape(), values));
+    for (SafeTensors.Entry e : tensorEntries()) {
+      out.add(new SafeTensors.Tensor(e.name(), e.dtype(), e.shape(), values(e.name())));
     }
     return out;
+  }
+
+  /** How each parameter is stored in a checkpoint: name, the dtype it was loaded from (fp32 if new), shape. */
+  public List<SafeTensors.Entry> tensorEntries() {
+    List<SafeTensors.Entry> out = new ArrayList<>();
+    params.forEach((n, a) -> out.add(new SafeTensors.Entry(n, storage.get(n), a.getShape().getShape())));
+    return out;
+  }
+
+  /** Parameter {@code name}'s values, widened to fp32. */
+  public float[] values(String name) {
+    NDArray a = params.get(name);
+    return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : toFloats(a);
   }
 
   private static float[] toFloats(NDArray a) {

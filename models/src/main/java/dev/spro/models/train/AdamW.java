@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import dev.spro.models.engine.DjlRuntime;
+import dev.spro.models.engine.EngineArrays;
 
 /**
  * AdamW with decoupled weight decay and bias correction, step for step PyTorch's:
@@ -70,34 +71,53 @@ public final class AdamW implements AutoCloseable {
    * gradient) with learning rate {@code lr}.
    */
   public void update(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
-    // in-place updates of leaves must not be recorded
-    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = manager.newSubManager()) {
-      step++;
-      double bc1 = 1 - Math.pow(hyper.beta1(), step);
-      double bc2Sqrt = Math.sqrt(1 - Math.pow(hyper.beta2(), step));
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        NDArray p = e.getValue();
-        NDArray g;
-        if (grads == null) {
-          g = p.getGradient();
-          g.attach(m);
-        } else {
-          g = grads.get(e.getKey());
-          if (g == null) {
-            throw new IllegalArgumentException("no gradient for parameter " + e.getKey());
-          }
-        }
-        NDArray mom = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
-        NDArray sq = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
-        if (hyper.weightDecay() != 0) {
-          p.muli(Scalars.of(p, 1 - lr * hyper.weightDecay()));
-        }
-        mom.muli(Scalars.of(mom, hyper.beta1())).addi(g.mul(Scalars.of(g, 1 - hyper.beta1())));
-        sq.muli(Scalars.of(sq, hyper.beta2())).addi(g.square().mul(Scalars.of(g, 1 - hyper.beta2())));
-        NDArray denom = sq.sqrt().div(Scalars.of(sq, bc2Sqrt)).add(Scalars.of(sq, hyper.eps()));
-        p.subi(mom.div(denom).mul(Scalars.of(p, lr / bc1)));
+    step++;
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      NDArray p = e.getValue();
+      NDArray g = grads == null ? p.getGradient() : grads.get(e.getKey());
+      if (g == null) {
+        throw new IllegalArgumentException("no gradient for parameter " + e.getKey());
+      }
+      NDArray mom = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+      NDArray sq = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+      apply(hyper, step, lr, p, g, mom, sq);
+      if (grads == null) {
+        g.close();
       }
     }
+  }
+
+  /**
+   * One AdamW step, in place, of parameter {@code p} with gradient {@code g} and moments {@code
+   * mom}, {@code sq}; {@code step} is the step being taken (1 for the first). Element-wise, so a
+   * slice owner may apply it to any range of a tensor and get the bits of the whole. Every
+   * temporary is freed before it returns (they would otherwise live as long as the managers of
+   * the moments and the parameter — the model's).
+   */
+  public static void apply(Hyper hyper, long step, double lr, NDArray p, NDArray g, NDArray mom, NDArray sq) {
+    double bc1 = 1 - Math.pow(hyper.beta1(), step);
+    double bc2Sqrt = Math.sqrt(1 - Math.pow(hyper.beta2(), step));
+    // in-place updates of leaves must not be recorded
+    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad(); NDManager m = p.getManager().newSubManager()) {
+      if (hyper.weightDecay() != 0) {
+        p.muli(scalar(m, p, 1 - lr * hyper.weightDecay()));
+      }
+      mom.muli(scalar(m, mom, hyper.beta1())).addi(temp(m, g.mul(scalar(m, g, 1 - hyper.beta1()))));
+      sq.muli(scalar(m, sq, hyper.beta2())).addi(temp(m, temp(m, g.square()).mul(scalar(m, g, 1 - hyper.beta2()))));
+      NDArray denom = temp(m, temp(m, temp(m, sq.sqrt()).div(scalar(m, sq, bc2Sqrt))).add(scalar(m, sq, hyper.eps())));
+      p.subi(temp(m, temp(m, mom.div(denom)).mul(scalar(m, p, lr / bc1))));
+    }
+  }
+
+  /** A temporary, freed with {@code m}. */
+  private static NDArray temp(NDManager m, NDArray a) {
+    a.attach(m);
+    return a;
+  }
+
+  /** {@link Scalars#of}, freed with {@code m}. */
+  private static NDArray scalar(NDManager m, NDArray like, double value) {
+    return temp(m, Scalars.of(like, value));
   }
 
   private NDArray zerosLike(NDArray p) {
@@ -121,6 +141,11 @@ public final class AdamW implements AutoCloseable {
 
   /** The step and hyper-parameters, as the state file's metadata. */
   public Map<String, String> metadata() {
+    return metadata(hyper, step);
+  }
+
+  /** A state file's metadata after {@code step} steps with {@code hyper}. */
+  public static Map<String, String> metadata(Hyper hyper, long step) {
     return Map.of("step", Long.toString(step), "beta1", Double.toString(hyper.beta1()),
         "beta2", Double.toString(hyper.beta2()), "eps", Double.toString(hyper.eps()),
         "weight_decay", Double.toString(hyper.weightDecay()));
@@ -136,7 +161,7 @@ public final class AdamW implements AutoCloseable {
     opt.step = step;
     for (SafeTensors.Tensor t : state.values()) {
       if (isMoment(t.name())) {
-        opt.putMoment(t.name(), opt.manager.create(t.values(), new Shape(t.shape())));
+        opt.putMoment(t.name(), EngineArrays.create(opt.manager, t.values(), new Shape(t.shape())));
       }
     }
     return opt;
@@ -174,7 +199,7 @@ public final class AdamW implements AutoCloseable {
       if (!isMoment(t.name())) {
         throw new IllegalArgumentException("optimizer state " + file + ": unexpected tensor " + t.name());
       }
-      NDArray a = opt.manager.create(t.values(), new Shape(t.shape()));
+      NDArray a = EngineArrays.create(opt.manager, t.values(), new Shape(t.shape()));
       opt.putMoment(t.name(), dtype != DataType.FLOAT32 ? a.toType(dtype, false) : a);
     }
     return opt;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.schemas.RejectedRow;
 import dev.spro.schemas.io.AvroFiles;
 import dev.spro.transforms.metrics.MetricNames;
+import dev.spro.transforms.metrics.ProcessMemory;
 import dev.spro.transforms.stages.GradientStep;
 import dev.spro.transforms.stages.ResidentModels;
 import dev.spro.transforms.stages.RunLayout;
@@ -51,7 +52,14 @@ final class IterationMetrics {
       m.put(MetricNames.TIMING_UPDATE_ACTOR, BeamCounters.sum(result, "spro.gradient", "micros") / 1e6);
       m.put(MetricNames.TIMING_STEP, seconds);
       m.put(MetricNames.PERF_THROUGHPUT, tokens * responses / seconds);
-      m.put(MetricNames.PERF_MAX_MEMORY_GB, peakResidentGb());
+      // the process's real peak (resident set: heap, engine memory and the rest) in each stage, on any worker
+      double gen = gb(BeamCounters.max(result, "spro.sample", ProcessMemory.PEAK_RSS));
+      double ref = gb(BeamCounters.max(result, "spro.score", ProcessMemory.PEAK_RSS));
+      double update = gb(BeamCounters.max(result, GradientStep.METRICS_NAMESPACE, ProcessMemory.PEAK_RSS));
+      m.put(MetricNames.PERF_PEAK_MEMORY_GEN_GB, gen);
+      m.put(MetricNames.PERF_PEAK_MEMORY_REF_GB, ref);
+      m.put(MetricNames.PERF_PEAK_MEMORY_UPDATE_GB, update);
+      m.put(MetricNames.PERF_MAX_MEMORY_GB, Math.max(gen, Math.max(ref, update)));
       m.put(MetricNames.PERF_MODEL_LOADS, BeamCounters.sum(result, ResidentModels.METRICS_NAMESPACE, "loads"));
       m.put(MetricNames.PERF_MODEL_BYTES_READ, BeamCounters.sum(result, ResidentModels.METRICS_NAMESPACE, "bytes_read"));
       m.put(MetricNames.GROUPS_ALL_CORRECT, BeamCounters.sum(result, "spro.advantage", "groups_all_correct"));
@@ -133,17 +141,7 @@ final class IterationMetrics {
     }
   }
 
-  /** Peak resident memory of this process (native engine memory included), from /proc. */
-  static double peakResidentGb() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (l.startsWith("VmHWM:")) {
-          return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
+  private static double gb(long bytes) {
+    return bytes / (double) (1L << 30);
   }
 }

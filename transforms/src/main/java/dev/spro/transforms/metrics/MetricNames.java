@@ -53,7 +53,14 @@ public final class MetricNames {
   public static final String TIMING_UPDATE_ACTOR = "timing_s/update_actor";
   public static final String TIMING_STEP = "timing_s/step";
   public static final String PERF_THROUGHPUT = "perf/throughput";
+  /**
+   * The worker process's real peak (resident set: heap, engine memory and the rest, not the
+   * JVM's heap limit) over the iteration's stages, in GiB; and each stage's.
+   */
   public static final String PERF_MAX_MEMORY_GB = "perf/max_memory_allocated_gb";
+  public static final String PERF_PEAK_MEMORY_GEN_GB = "perf/peak_memory_gb/gen";
+  public static final String PERF_PEAK_MEMORY_REF_GB = "perf/peak_memory_gb/ref";
+  public static final String PERF_PEAK_MEMORY_UPDATE_GB = "perf/peak_memory_gb/update_actor";
   /** Checkpoints loaded by the workers in the iteration (resident models: the policy once per JVM). */
   public static final String PERF_MODEL_LOADS = "perf/model_loads";
   /** Bytes of weights those loads read. */

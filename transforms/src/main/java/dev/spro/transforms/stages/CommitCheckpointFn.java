@@ -1,11 +1,15 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.transforms.metrics.ProcessMemory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.models.checkpoint.SafeTensors;
+import dev.spro.models.checkpoint.SafeTensorsReader;
+import dev.spro.models.checkpoint.SafeTensorsWriter;
+import dev.spro.models.checkpoint.TensorDirectory;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.transforms.metrics.MetricNames;
 import java.io.IOException;
@@ -50,25 +54,27 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
 
   @ProcessElement
   public void process(ProcessContext c) throws IOException {
-    List<ShardGradient> shards = new ArrayList<>(c.sideInput(shardsView));
-    shards.sort(Comparator.comparingInt(ShardGradient::shard));
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    for (ShardGradient s : shards) {
-      s.diagnostics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+    try (ProcessMemory.Window memory = ProcessMemory.open(GradientStep.METRICS_NAMESPACE)) {
+      List<ShardGradient> shards = new ArrayList<>(c.sideInput(shardsView));
+      shards.sort(Comparator.comparingInt(ShardGradient::shard));
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      for (ShardGradient s : shards) {
+        s.diagnostics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+      }
+      List<SliceUpdate.SliceState> states = new ArrayList<>(c.sideInput(statesView));
+      states.sort(Comparator.comparingInt(SliceUpdate.SliceState::slice));
+      Files.createDirectories(ctx.nextPolicy().getParent());
+      if (ctx.prime()) {
+        SliceUpdate.SliceState prm = write(SliceUpdate.PRM, of(states, SliceUpdate.PRM), Map.of());
+        metrics.put("prm/grad_norm", prm.gradNorm());
+      }
+      SliceUpdate.SliceState policy = write(SliceUpdate.POLICY, of(states, SliceUpdate.POLICY), metrics);
+      metrics.put(MetricNames.ACTOR_GRAD_NORM, policy.gradNorm());
+      metrics.put(MetricNames.ACTOR_LR, policy.lr());
+      AtomicFiles.deleteRecursively(SliceUpdate.scratch(ctx));
+      steps.inc();
+      c.output(JSON.writeValueAsString(metrics));
     }
-    List<SliceUpdate.SliceState> states = new ArrayList<>(c.sideInput(statesView));
-    states.sort(Comparator.comparingInt(SliceUpdate.SliceState::slice));
-    Files.createDirectories(ctx.nextPolicy().getParent());
-    if (ctx.prime()) {
-      SliceUpdate.SliceState prm = write(SliceUpdate.PRM, of(states, SliceUpdate.PRM), Map.of());
-      metrics.put("prm/grad_norm", prm.gradNorm());
-    }
-    SliceUpdate.SliceState policy = write(SliceUpdate.POLICY, of(states, SliceUpdate.POLICY), metrics);
-    metrics.put(MetricNames.ACTOR_GRAD_NORM, policy.gradNorm());
-    metrics.put(MetricNames.ACTOR_LR, policy.lr());
-    AtomicFiles.deleteRecursively(SliceUpdate.scratch(ctx));
-    steps.inc();
-    c.output(JSON.writeValueAsString(metrics));
   }
 
   private static List<SliceUpdate.SliceState> of(List<SliceUpdate.SliceState> states, String model) {
@@ -81,57 +87,70 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
     Path from = SliceUpdate.from(ctx, model);
     Path to = SliceUpdate.to(ctx, model);
     CheckpointIntegrity.verify(from);
-    Path weights = from.resolve(ModelCheckpoint.WEIGHTS);
-    SafeTensors.Contents stored = SafeTensors.header(weights);
-    Map<String, float[]> master = new LinkedHashMap<>();
-    List<List<SafeTensors.Tensor>> optimizerFiles = new ArrayList<>();
-    Map<String, String> optimizerMeta = Map.of();
-    for (SliceUpdate.SliceState s : slices) {
-      SafeTensors.Contents c = s.state().read();
-      List<SafeTensors.Tensor> kept = new ArrayList<>();
-      for (SafeTensors.Tensor t : c.tensors().values()) {
-        if (t.name().startsWith(OptimizerFiles.MASTER)) {
-          String name = t.name().substring(OptimizerFiles.MASTER.length());
-          master.put(name, t.values());
-          SafeTensors.Entry e = stored.entries().get(name);
-          if (e != null && e.dtype() != SafeTensors.DType.F32) {
-            kept.add(t); // 16-bit weights: the fp32 master travels with the moments
+    List<SafeTensorsReader> states = new ArrayList<>();
+    try (TensorDirectory old = TensorDirectory.open(ModelCheckpoint.weightFiles(from))) {
+      for (SliceUpdate.SliceState s : slices) {
+        states.add(s.state().open());
+      }
+      // which slice holds each parameter's new fp32 master
+      Map<String, SafeTensorsReader> master = new LinkedHashMap<>();
+      for (SafeTensorsReader r : states) {
+        for (String t : r.entries().keySet()) {
+          if (t.startsWith(OptimizerFiles.MASTER)) {
+            master.put(t.substring(OptimizerFiles.MASTER.length()), r);
           }
-        } else {
-          kept.add(t);
         }
       }
-      optimizerFiles.add(kept);
-      optimizerMeta = c.metadata();
-    }
-    // every tensor of the old file: updated ones from their master, others (not trained) as they were
-    List<String> untouched = stored.entries().keySet().stream().filter(n -> !master.containsKey(n)).toList();
-    Map<String, SafeTensors.Tensor> old = untouched.isEmpty() ? Map.of() : SafeTensors.read(weights, untouched::contains).tensors();
-    List<SafeTensors.Tensor> tensors = new ArrayList<>();
-    for (SafeTensors.Entry e : stored.entries().values()) {
-      float[] values = master.containsKey(e.name()) ? master.get(e.name()) : old.get(e.name()).values();
-      tensors.add(new SafeTensors.Tensor(e.name(), e.dtype(), e.shape(), values));
-    }
-    SliceUpdate.SliceState first = slices.get(0);
-    long step = first.step();
-    Map<String, String> meta = optimizerMeta;
-    Map<String, Object> state = new TreeMap<>(diagnostics);
-    state.put("iteration", ctx.iteration() + 1);
-    state.put("optimizer_step", step);
-    state.put(MetricNames.ACTOR_LR, first.lr());
-    state.put(MetricNames.ACTOR_GRAD_NORM, first.gradNorm());
-    AtomicFiles.writeDirectory(to, tmp -> {
-      Files.copy(from.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
-      SafeTensors.write(tmp.resolve(ModelCheckpoint.WEIGHTS), tensors, stored.metadata());
-      for (int i = 0; i < optimizerFiles.size(); i++) {
-        SafeTensors.write(tmp.resolve(OptimizerFiles.name(i, optimizerFiles.size())), optimizerFiles.get(i), meta);
-        if (i == 0 && SliceUpdate.POLICY.equals(model)) {
-          ctx.maybeCrash("checkpoint"); // half-written: the temporary directory is all that exists
+      Map<String, SafeTensors.Entry> stored = new LinkedHashMap<>();
+      old.files().forEach(f -> stored.putAll(f.entries()));
+      SliceUpdate.SliceState first = slices.get(0);
+      long step = first.step();
+      Map<String, Object> state = new TreeMap<>(diagnostics);
+      state.put("iteration", ctx.iteration() + 1);
+      state.put("optimizer_step", step);
+      state.put(MetricNames.ACTOR_LR, first.lr());
+      state.put(MetricNames.ACTOR_GRAD_NORM, first.gradNorm());
+      AtomicFiles.writeDirectory(to, tmp -> {
+        Files.copy(from.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
+        // every tensor of the old weights: updated ones from their master, others (not trained) as they were
+        try (SafeTensorsWriter w = SafeTensorsWriter.create(tmp.resolve(ModelCheckpoint.WEIGHTS), stored.values(),
+            old.metadata())) {
+          for (String name : stored.keySet()) {
+            SafeTensorsReader source = master.get(name);
+            if (source != null) {
+              TensorDirectory.copy(source, OptimizerFiles.MASTER + name, w, name);
+            } else {
+              old.copy(name, w);
+            }
+          }
+          w.commit();
         }
-      }
-      Files.writeString(tmp.resolve(GradientStep.TRAINER_STATE), JSON.writeValueAsString(state));
-      manifests.write(tmp, ctx, step);
-    });
-    return first;
+        for (int i = 0; i < states.size(); i++) {
+          SafeTensorsReader r = states.get(i);
+          // the moments; and the fp32 master of parameters stored in 16 bits (of fp32 ones, the weights are the master)
+          List<SafeTensors.Entry> kept = r.entries().values().stream().filter(e -> !e.name().startsWith(OptimizerFiles.MASTER)
+              || isSixteenBit(stored.get(e.name().substring(OptimizerFiles.MASTER.length())))).toList();
+          try (SafeTensorsWriter w = SafeTensorsWriter.create(tmp.resolve(OptimizerFiles.name(i, states.size())), kept,
+              r.metadata())) {
+            for (SafeTensors.Entry e : kept) {
+              TensorDirectory.copy(r, e.name(), w, e.name());
+            }
+            w.commit();
+          }
+          if (i == 0 && SliceUpdate.POLICY.equals(model)) {
+            ctx.maybeCrash("checkpoint"); // half-written: the temporary directory is all that exists
+          }
+        }
+        Files.writeString(tmp.resolve(GradientStep.TRAINER_STATE), JSON.writeValueAsString(state));
+        manifests.write(tmp, ctx, step);
+      });
+      return first;
+    } finally {
+      states.forEach(SafeTensorsReader::close);
+    }
+  }
+
+  private static boolean isSixteenBit(SafeTensors.Entry stored) {
+    return stored != null && stored.dtype() != SafeTensors.DType.F32;
   }
 }

@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.transforms.metrics.ProcessMemory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +9,8 @@ import ai.djl.training.GradientCollector;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.checkpoint.SafeTensors;
+import dev.spro.models.checkpoint.SafeTensorsWriter;
+import dev.spro.models.checkpoint.TensorDirectory;
 import dev.spro.models.nn.Scalars;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
@@ -19,10 +22,7 @@ import dev.spro.transforms.loss.LossResult;
 import dev.spro.transforms.loss.PolicyLoss;
 import dev.spro.transforms.loss.PolicyLossConfig;
 import dev.spro.transforms.loss.PrimeRewardModelLoss;
-import dev.spro.transforms.metrics.MetricNames;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -196,75 +196,77 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
 
     @ProcessElement
     public void process(ProcessContext c) {
-      ctx.maybeCrash("gradient");
-      acquire();
-      long start = System.nanoTime();
-      BatchTotals totals = c.sideInput(totalsView);
-      List<TrainingExample> all = new ArrayList<>();
-      c.element().getValue().forEach(all::add);
-      all.sort(Comparator.comparing(TrainingExample::getPromptId).thenComparing(TrainingExample::getSampleIndex));
-      PolicyLossConfig loss = ctx.loss();
-      if (loss.aggregation() == LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM && loss.normLength() == 0) {
-        // a constant divisor across micro-batches and shards: the batch's longest response
-        loss = new PolicyLossConfig(loss.clipLow(), loss.clipHigh(), loss.dualClip(), loss.aggregation(),
-            totals.maxResponseLength(), loss.klCoef(), loss.klEstimator(), loss.entropyCoef());
-      }
-      LinkedHashMap<String, Double> diagnostics = new LinkedHashMap<>();
-      List<TensorFile> policyFiles;
-      List<TensorFile> prmFiles = List.of();
-      synchronized (COLLECTOR_LOCK) {
-        NDManager base = policy.parameters().values().iterator().next().getManager();
-        for (List<TrainingExample> mb : MicroBatches.split(all, ctx.train().microBatch(), ctx.train().microBatchTokens(),
-            e -> e.getPromptTokenIds().size() + e.getResponseTokenIds().size())) {
-          long tokens = mb.stream().mapToLong(e -> e.getResponseTokenIds().size()).sum();
-          double weight = switch (loss.aggregation()) {
-            case TOKEN_MEAN -> (double) tokens / totals.tokens();
-            case SEQ_MEAN_TOKEN_SUM, SEQ_MEAN_TOKEN_MEAN -> (double) mb.size() / totals.sequences();
-            case SEQ_MEAN_TOKEN_SUM_NORM -> (double) mb.size() / totals.sequences();
-          };
-          List<int[]> prompts = mb.stream().map(e -> Lists.ints(e.getPromptTokenIds())).toList();
-          List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
-          try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            // the entropy needs a gradient only when the loss has an entropy term
-            Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0, loss.entropyCoef() != 0, false);
-            int width = (int) s.mask().getShape().get(1);
-            NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
-            NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
-            NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
-            LossResult r = PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), loss);
-            collector.backward(r.loss().mul(Scalars.of(r.loss(), weight)));
-            r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * weight, Double::sum));
-          }
-          if (prm != null) {
+      try (ProcessMemory.Window memory = ProcessMemory.open(METRICS_NAMESPACE)) {
+        ctx.maybeCrash("gradient");
+        acquire();
+        long start = System.nanoTime();
+        BatchTotals totals = c.sideInput(totalsView);
+        List<TrainingExample> all = new ArrayList<>();
+        c.element().getValue().forEach(all::add);
+        all.sort(Comparator.comparing(TrainingExample::getPromptId).thenComparing(TrainingExample::getSampleIndex));
+        PolicyLossConfig loss = ctx.loss();
+        if (loss.aggregation() == LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM && loss.normLength() == 0) {
+          // a constant divisor across micro-batches and shards: the batch's longest response
+          loss = new PolicyLossConfig(loss.clipLow(), loss.clipHigh(), loss.dualClip(), loss.aggregation(),
+              totals.maxResponseLength(), loss.klCoef(), loss.klEstimator(), loss.entropyCoef());
+        }
+        LinkedHashMap<String, Double> diagnostics = new LinkedHashMap<>();
+        List<TensorFile> policyFiles;
+        List<TensorFile> prmFiles = List.of();
+        synchronized (COLLECTOR_LOCK) {
+          NDManager base = policy.parameters().values().iterator().next().getManager();
+          for (List<TrainingExample> mb : MicroBatches.split(all, ctx.train().microBatch(), ctx.train().microBatchTokens(),
+              e -> e.getPromptTokenIds().size() + e.getResponseTokenIds().size())) {
+            long tokens = mb.stream().mapToLong(e -> e.getResponseTokenIds().size()).sum();
+            double weight = switch (loss.aggregation()) {
+              case TOKEN_MEAN -> (double) tokens / totals.tokens();
+              case SEQ_MEAN_TOKEN_SUM, SEQ_MEAN_TOKEN_MEAN -> (double) mb.size() / totals.sequences();
+              case SEQ_MEAN_TOKEN_SUM_NORM -> (double) mb.size() / totals.sequences();
+            };
+            List<int[]> prompts = mb.stream().map(e -> Lists.ints(e.getPromptTokenIds())).toList();
+            List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
             try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-              Scorer.TokenScores s = Scorer.score(prm, m, prompts, responses, 0);
+              // the entropy needs a gradient only when the loss has an entropy term
+              Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0, loss.entropyCoef() != 0, false);
               int width = (int) s.mask().getShape().get(1);
+              NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
               NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
-              float[] outcome = new float[mb.size()];
-              for (int i = 0; i < mb.size(); i++) {
-                outcome[i] = (float) mb.get(i).getOutcomeReward();
-              }
-              LossResult r = PrimeRewardModelLoss.compute(s.logProbs(), ref, s.mask(), m.create(outcome), ctx.train().primeBeta());
-              double w = (double) mb.size() / totals.sequences();
-              collector.backward(r.loss().mul(Scalars.of(r.loss(), w)));
-              r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * w, Double::sum));
+              NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
+              LossResult r = PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), loss);
+              collector.backward(r.loss().mul(Scalars.of(r.loss(), weight)));
+              r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * weight, Double::sum));
             }
+            if (prm != null) {
+              try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                Scorer.TokenScores s = Scorer.score(prm, m, prompts, responses, 0);
+                int width = (int) s.mask().getShape().get(1);
+                NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
+                float[] outcome = new float[mb.size()];
+                for (int i = 0; i < mb.size(); i++) {
+                  outcome[i] = (float) mb.get(i).getOutcomeReward();
+                }
+                LossResult r = PrimeRewardModelLoss.compute(s.logProbs(), ref, s.mask(), m.create(outcome), ctx.train().primeBeta());
+                double w = (double) mb.size() / totals.sequences();
+                collector.backward(r.loss().mul(Scalars.of(r.loss(), w)));
+                r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * w, Double::sum));
+              }
+            }
+            examplesSeen.inc(mb.size());
           }
-          examplesSeen.inc(mb.size());
+          int shard = c.element().getKey();
+          policyFiles = take(policy, SliceUpdate.POLICY, shard);
+          if (prm != null) {
+            prmFiles = take(prm, SliceUpdate.PRM, shard);
+          }
         }
-        int shard = c.element().getKey();
-        policyFiles = take(policy, SliceUpdate.POLICY, shard);
-        if (prm != null) {
-          prmFiles = take(prm, SliceUpdate.PRM, shard);
-        }
+        c.output(new ShardGradient(c.element().getKey(), policyFiles, prmFiles, diagnostics));
+        micros.inc((System.nanoTime() - start) / 1000);
       }
-      c.output(new ShardGradient(c.element().getKey(), policyFiles, prmFiles, diagnostics));
-      micros.inc((System.nanoTime() - start) / 1000);
     }
 
     /**
      * Writes the accumulated gradients, one file per parameter slice (names in sorted order, cut
-     * by {@link ParameterSlices}), one slice at a time; the model's gradients are zeroed.
+     * by {@link ParameterSlices}), a chunk of a tensor at a time; the model's gradients are zeroed.
      */
     private List<TensorFile> take(Transformer model, String name, int shard) {
       Map<String, Long> sizes = new TreeMap<>();
@@ -272,16 +274,26 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       List<TensorFile> files = new ArrayList<>();
       List<List<String>> parts = ParameterSlices.of(sizes, slices);
       for (int s = 0; s < parts.size(); s++) {
-        List<SafeTensors.Tensor> tensors = new ArrayList<>();
+        List<SafeTensors.Entry> entries = new ArrayList<>();
         for (String n : parts.get(s)) {
-          NDArray p = model.parameters().get(n);
-          try (NDArray g = p.getGradient()) {
-            tensors.add(new SafeTensors.Tensor(n, SafeTensors.DType.F32, p.getShape().getShape(), g.toFloatArray()));
-          }
+          entries.add(new SafeTensors.Entry(n, SafeTensors.DType.F32, model.parameters().get(n).getShape().getShape()));
         }
         Path file = SliceUpdate.scratch(ctx).resolve(String.format(Locale.ROOT, "%s-shard-%03d-slice-%02d.safetensors",
             name, shard, s));
-        files.add(TensorFile.write(file, tensors, Map.of()));
+        try (SafeTensorsWriter out = TensorFile.create(file, entries, Map.of())) {
+          for (String n : parts.get(s)) {
+            try (NDArray g = model.parameters().get(n).getGradient(); NDArray flat = g.reshape(-1)) {
+              long count = flat.size();
+              for (long at = 0; at < count; at += TensorDirectory.CHUNK) {
+                long to = Math.min(count, at + TensorDirectory.CHUNK);
+                try (NDArray chunk = flat.get(at + ":" + to)) {
+                  out.write(n, at, chunk.toFloatArray(), 0, (int) (to - at));
+                }
+              }
+            }
+          }
+          files.add(TensorFile.commit(out));
+        }
       }
       Gradients.zero(model.parameters());
       return files;

@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.transforms.metrics.ProcessMemory;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.sampling.Generation;
 import dev.spro.models.sampling.Generator;
@@ -78,71 +79,73 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Prompt>> shard, MultiOutputReceiver out) {
-      ctx.maybeCrash("sample");
-      acquire();
-      long start = System.nanoTime();
-      List<Prompt> prompts = new ArrayList<>();
-      shard.getValue().forEach(prompts::add);
-      prompts.sort(Comparator.comparing(Prompt::getId));
-      int context = policy.config().maxPositionEmbeddings();
-      List<Prompt> rowPrompt = new ArrayList<>();
-      List<int[]> rowTokens = new ArrayList<>();
-      List<Integer> rowSample = new ArrayList<>();
-      for (Prompt p : prompts) {
-        int[] tokens;
-        try {
-          tokens = ctx.model().encodePrompt(tokenizer, p);
-        } catch (IllegalArgumentException e) {
-          reject(out, p, e.getMessage());
-          continue;
-        }
-        if (tokens.length + ctx.sampling().params().maxNewTokens() > context) {
-          reject(out, p, "prompt has " + tokens.length + " tokens; with " + ctx.sampling().params().maxNewTokens()
-              + " new tokens it exceeds the model's context of " + context);
-          continue;
-        }
-        for (int i = 0; i < ctx.sampling().samplesPerPrompt(); i++) {
-          rowPrompt.add(p);
-          rowTokens.add(tokens);
-          rowSample.add(i);
-        }
-      }
-      List<Integer> rows = java.util.stream.IntStream.range(0, rowPrompt.size()).boxed().toList();
-      int newTokens = ctx.sampling().params().maxNewTokens();
-      for (List<Integer> call : MicroBatches.split(rows, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
-          r -> rowTokens.get(r).length + newTokens)) {
-        int from = call.get(0);
-        int to = from + call.size();
-        long[] seeds = new long[to - from];
-        for (int r = from; r < to; r++) {
-          seeds[r - from] = Seeds.sample(ctx.runSeed(), ctx.iteration(), rowPrompt.get(r).getId(), rowSample.get(r));
-        }
-        List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
-            rowTokens.subList(from, to), seeds, ctx.sampling().params(), tokenizer.padId());
-        for (int r = from; r < to; r++) {
-          Generation g = gens.get(r - from);
-          Prompt p = rowPrompt.get(r);
-          out.get(ROLLOUTS).output(Rollout.newBuilder()
-              .setPromptId(p.getId())
-              .setSampleIndex(rowSample.get(r))
-              .setIteration(ctx.iteration())
-              .setSeed(seeds[r - from])
-              .setDataSource(p.getDataSource())
-              .setGroundTruth(p.getGroundTruth())
-              .setPromptTokenIds(Lists.of(rowTokens.get(r)))
-              .setResponseTokenIds(Lists.of(g.tokens()))
-              .setSamplerLogprobs(Lists.of(g.samplerLogProbs()))
-              .setFinishReason(g.stopped() ? FinishReason.STOP : FinishReason.LENGTH)
-              .setResponseText(tokenizer.decode(g.tokens()))
-              .build());
-          rollouts.inc();
-          responseLength.update(g.tokens().length);
-          if (!g.stopped()) {
-            truncated.inc();
+      try (ProcessMemory.Window memory = ProcessMemory.open(METRICS_NAMESPACE)) {
+        ctx.maybeCrash("sample");
+        acquire();
+        long start = System.nanoTime();
+        List<Prompt> prompts = new ArrayList<>();
+        shard.getValue().forEach(prompts::add);
+        prompts.sort(Comparator.comparing(Prompt::getId));
+        int context = policy.config().maxPositionEmbeddings();
+        List<Prompt> rowPrompt = new ArrayList<>();
+        List<int[]> rowTokens = new ArrayList<>();
+        List<Integer> rowSample = new ArrayList<>();
+        for (Prompt p : prompts) {
+          int[] tokens;
+          try {
+            tokens = ctx.model().encodePrompt(tokenizer, p);
+          } catch (IllegalArgumentException e) {
+            reject(out, p, e.getMessage());
+            continue;
+          }
+          if (tokens.length + ctx.sampling().params().maxNewTokens() > context) {
+            reject(out, p, "prompt has " + tokens.length + " tokens; with " + ctx.sampling().params().maxNewTokens()
+                + " new tokens it exceeds the model's context of " + context);
+            continue;
+          }
+          for (int i = 0; i < ctx.sampling().samplesPerPrompt(); i++) {
+            rowPrompt.add(p);
+            rowTokens.add(tokens);
+            rowSample.add(i);
           }
         }
+        List<Integer> rows = java.util.stream.IntStream.range(0, rowPrompt.size()).boxed().toList();
+        int newTokens = ctx.sampling().params().maxNewTokens();
+        for (List<Integer> call : MicroBatches.split(rows, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
+            r -> rowTokens.get(r).length + newTokens)) {
+          int from = call.get(0);
+          int to = from + call.size();
+          long[] seeds = new long[to - from];
+          for (int r = from; r < to; r++) {
+            seeds[r - from] = Seeds.sample(ctx.runSeed(), ctx.iteration(), rowPrompt.get(r).getId(), rowSample.get(r));
+          }
+          List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
+              rowTokens.subList(from, to), seeds, ctx.sampling().params(), tokenizer.padId());
+          for (int r = from; r < to; r++) {
+            Generation g = gens.get(r - from);
+            Prompt p = rowPrompt.get(r);
+            out.get(ROLLOUTS).output(Rollout.newBuilder()
+                .setPromptId(p.getId())
+                .setSampleIndex(rowSample.get(r))
+                .setIteration(ctx.iteration())
+                .setSeed(seeds[r - from])
+                .setDataSource(p.getDataSource())
+                .setGroundTruth(p.getGroundTruth())
+                .setPromptTokenIds(Lists.of(rowTokens.get(r)))
+                .setResponseTokenIds(Lists.of(g.tokens()))
+                .setSamplerLogprobs(Lists.of(g.samplerLogProbs()))
+                .setFinishReason(g.stopped() ? FinishReason.STOP : FinishReason.LENGTH)
+                .setResponseText(tokenizer.decode(g.tokens()))
+                .build());
+            rollouts.inc();
+            responseLength.update(g.tokens().length);
+            if (!g.stopped()) {
+              truncated.inc();
+            }
+          }
+        }
+        micros.inc((System.nanoTime() - start) / 1000);
       }
-      micros.inc((System.nanoTime() - start) / 1000);
     }
 
     private void reject(MultiOutputReceiver out, Prompt p, String reason) {

@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.transforms.metrics.ProcessMemory;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
 import dev.spro.schemas.ScoredRollout;
@@ -78,33 +79,35 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<ScoredRollout>> shard, OutputReceiver<ScoredRollout> out) {
-      ctx.maybeCrash("score");
-      acquire();
-      long start = System.nanoTime();
-      List<ScoredRollout> all = new ArrayList<>();
-      shard.getValue().forEach(all::add);
-      all.sort(ORDER);
-      for (List<ScoredRollout> batch : MicroBatches.split(all, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
-          s -> s.getRollout().getPromptTokenIds().size() + s.getRollout().getResponseTokenIds().size())) {
-        List<int[]> prompts = batch.stream().map(s -> Lists.ints(s.getRollout().getPromptTokenIds())).toList();
-        List<int[]> responses = batch.stream().map(s -> Lists.ints(s.getRollout().getResponseTokenIds())).toList();
-        var manager = policy.parameters().values().iterator().next().getManager();
-        float[][][] old = Scorer.scoreToArrays(policy, manager, prompts, responses, 0);
-        float[][][] ref = Scorer.scoreToArrays(reference, manager, prompts, responses, 0);
-        float[][][] phi = prm == null ? null : Scorer.scoreToArrays(prm, manager, prompts, responses, 0);
-        for (int i = 0; i < batch.size(); i++) {
-          ScoredRollout.Builder b = ScoredRollout.newBuilder(batch.get(i))
-              .setOldLogprobs(Lists.of(old[0][i]))
-              .setRefLogprobs(Lists.of(ref[0][i]))
-              .setEntropies(Lists.of(old[1][i]));
-          if (phi != null) {
-            b.setPrmLogprobs(Lists.of(phi[0][i]));
+      try (ProcessMemory.Window memory = ProcessMemory.open(METRICS_NAMESPACE)) {
+        ctx.maybeCrash("score");
+        acquire();
+        long start = System.nanoTime();
+        List<ScoredRollout> all = new ArrayList<>();
+        shard.getValue().forEach(all::add);
+        all.sort(ORDER);
+        for (List<ScoredRollout> batch : MicroBatches.split(all, ctx.sampling().batchRows(), ctx.sampling().batchTokens(),
+            s -> s.getRollout().getPromptTokenIds().size() + s.getRollout().getResponseTokenIds().size())) {
+          List<int[]> prompts = batch.stream().map(s -> Lists.ints(s.getRollout().getPromptTokenIds())).toList();
+          List<int[]> responses = batch.stream().map(s -> Lists.ints(s.getRollout().getResponseTokenIds())).toList();
+          var manager = policy.parameters().values().iterator().next().getManager();
+          float[][][] old = Scorer.scoreToArrays(policy, manager, prompts, responses, 0);
+          float[][][] ref = Scorer.scoreToArrays(reference, manager, prompts, responses, 0);
+          float[][][] phi = prm == null ? null : Scorer.scoreToArrays(prm, manager, prompts, responses, 0);
+          for (int i = 0; i < batch.size(); i++) {
+            ScoredRollout.Builder b = ScoredRollout.newBuilder(batch.get(i))
+                .setOldLogprobs(Lists.of(old[0][i]))
+                .setRefLogprobs(Lists.of(ref[0][i]))
+                .setEntropies(Lists.of(old[1][i]));
+            if (phi != null) {
+              b.setPrmLogprobs(Lists.of(phi[0][i]));
+            }
+            out.output(b.build());
+            scored.inc();
           }
-          out.output(b.build());
-          scored.inc();
         }
+        micros.inc((System.nanoTime() - start) / 1000);
       }
-      micros.inc((System.nanoTime() - start) / 1000);
     }
 
     @Teardown

@@ -1,23 +1,25 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.transforms.metrics.ProcessMemory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.checkpoint.OptimizerFiles;
 import dev.spro.models.checkpoint.SafeTensors;
+import dev.spro.models.checkpoint.SafeTensorsReader;
+import dev.spro.models.checkpoint.SafeTensorsWriter;
+import dev.spro.models.checkpoint.TensorDirectory;
+import dev.spro.models.engine.EngineArrays;
 import dev.spro.models.train.AdamW;
 import dev.spro.models.train.Gradients;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -78,38 +80,59 @@ final class SliceUpdate {
 
     @ProcessElement
     public void process(ProcessContext c) {
-      List<ShardGradient> shards = new ArrayList<>(c.sideInput(shardsView));
-      shards.sort(Comparator.comparingInt(ShardGradient::shard));
-      for (KV<String, Integer> key : c.element().getValue()) {
-        String model = key.getKey();
-        int slice = key.getValue();
-        Map<String, double[]> sum = new LinkedHashMap<>();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (ShardGradient s : shards) {
-          TensorFile f = s.of(model).get(slice);
-          bytesRead.inc(f.bytes());
-          for (SafeTensors.Tensor t : f.read().tensors().values()) {
-            double[] acc = sum.computeIfAbsent(t.name(), n -> new double[t.values().length]);
-            shapes.putIfAbsent(t.name(), t.shape());
-            float[] g = t.values();
-            for (int i = 0; i < g.length; i++) {
-              acc[i] += g[i];
+      try (ProcessMemory.Window memory = ProcessMemory.open(GradientStep.METRICS_NAMESPACE)) {
+        List<ShardGradient> shards = new ArrayList<>(c.sideInput(shardsView));
+        shards.sort(Comparator.comparingInt(ShardGradient::shard));
+        for (KV<String, Integer> key : c.element().getValue()) {
+          String model = key.getKey();
+          int slice = key.getValue();
+          List<SafeTensorsReader> parts = new ArrayList<>();
+          try {
+            for (ShardGradient s : shards) {
+              TensorFile f = s.of(model).get(slice);
+              bytesRead.inc(f.bytes());
+              parts.add(f.open());
             }
+            c.output(sum(model, slice, parts));
+          } finally {
+            parts.forEach(SafeTensorsReader::close);
           }
         }
-        double sumSquares = 0;
-        List<SafeTensors.Tensor> out = new ArrayList<>();
-        for (Map.Entry<String, double[]> e : sum.entrySet()) {
-          double[] acc = e.getValue();
-          float[] values = new float[acc.length];
-          for (int i = 0; i < acc.length; i++) {
-            sumSquares += acc[i] * acc[i];
-            values[i] = (float) acc[i];
+      }
+    }
+
+    /**
+     * The sum of the shards' files, tensor by tensor and a chunk at a time (names in file order,
+     * elements in order, shards in shard order: the same additions, and the same sum of squares,
+     * however the slice is cut into chunks).
+     */
+    private SliceSum sum(String model, int slice, List<SafeTensorsReader> parts) {
+      Map<String, SafeTensors.Entry> entries = parts.get(0).entries();
+      Path file = scratch(ctx).resolve(String.format(Locale.ROOT, "%s-sum-slice-%02d.safetensors", model, slice));
+      double sumSquares = 0;
+      try (SafeTensorsWriter out = TensorFile.create(file, entries.values(), Map.of())) {
+        for (SafeTensors.Entry e : entries.values()) {
+          long count = e.elementCount();
+          int chunk = (int) Math.min(count, TensorDirectory.CHUNK);
+          double[] acc = new double[chunk];
+          float[] values = new float[chunk];
+          for (long from = 0; from < count; from += chunk) {
+            int n = (int) Math.min(chunk, count - from);
+            java.util.Arrays.fill(acc, 0, n, 0);
+            for (SafeTensorsReader part : parts) {
+              part.read(e.name(), from, values, 0, n);
+              for (int i = 0; i < n; i++) {
+                acc[i] += values[i];
+              }
+            }
+            for (int i = 0; i < n; i++) {
+              sumSquares += acc[i] * acc[i];
+              values[i] = (float) acc[i];
+            }
+            out.write(e.name(), from, values, 0, n);
           }
-          out.add(new SafeTensors.Tensor(e.getKey(), SafeTensors.DType.F32, shapes.get(e.getKey()), values));
         }
-        Path file = scratch(ctx).resolve(String.format(Locale.ROOT, "%s-sum-slice-%02d.safetensors", model, slice));
-        c.output(new SliceSum(model, slice, TensorFile.write(file, out, Map.of()), sumSquares));
+        return new SliceSum(model, slice, TensorFile.commit(out), sumSquares);
       }
     }
   }
@@ -127,102 +150,154 @@ final class SliceUpdate {
 
     @ProcessElement
     public void process(ProcessContext c) {
-      long start = System.nanoTime();
-      List<SliceSum> all = new ArrayList<>(c.sideInput(sumsView));
-      all.sort(Comparator.comparing(SliceSum::model).thenComparingInt(SliceSum::slice));
-      for (SliceSum s : c.element().getValue()) {
-        double sumSquares = 0;
-        for (SliceSum o : all) {
-          if (o.model().equals(s.model())) {
-            sumSquares += o.sumSquares();
+      try (ProcessMemory.Window memory = ProcessMemory.open(GradientStep.METRICS_NAMESPACE)) {
+        long start = System.nanoTime();
+        List<SliceSum> all = new ArrayList<>(c.sideInput(sumsView));
+        all.sort(Comparator.comparing(SliceSum::model).thenComparingInt(SliceSum::slice));
+        for (SliceSum s : c.element().getValue()) {
+          double sumSquares = 0;
+          for (SliceSum o : all) {
+            if (o.model().equals(s.model())) {
+              sumSquares += o.sumSquares();
+            }
           }
+          double norm = Math.sqrt(sumSquares);
+          double scale;
+          try {
+            scale = Gradients.clipScale(norm, ctx.train().gradClip());
+          } catch (IllegalStateException e) {
+            throw new IllegalStateException("iteration " + ctx.iteration() + ": " + e.getMessage(), e);
+          }
+          c.output(apply(s, norm, scale));
         }
-        double norm = Math.sqrt(sumSquares);
-        double scale;
-        try {
-          scale = Gradients.clipScale(norm, ctx.train().gradClip());
-        } catch (IllegalStateException e) {
-          throw new IllegalStateException("iteration " + ctx.iteration() + ": " + e.getMessage(), e);
-        }
-        c.output(apply(s, norm, scale));
+        micros.inc((System.nanoTime() - start) / 1000);
       }
-      micros.inc((System.nanoTime() - start) / 1000);
     }
 
+    /**
+     * AdamW on the slice, a tensor and a chunk at a time: the gradient sum, fp32 master and both
+     * moments of one chunk on the engine at once (the update is element-wise, so chunks change no
+     * bit), written to the slice's state file as they are done.
+     */
     private SliceState apply(SliceSum s, double norm, double scale) {
-      Map<String, SafeTensors.Tensor> grads = s.sum().read().tensors();
       Path from = from(ctx, s.model());
-      OptimizerState state = OptimizerState.read(from, grads.keySet());
-      double lr = s.model().equals(POLICY) ? ctx.train().lrSchedule().lr(state.step()) : ctx.train().primeLr();
-      try (NDManager m = ctx.model().manager().newSubManager()) {
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        Map<String, NDArray> g = new LinkedHashMap<>();
-        for (SafeTensors.Tensor t : grads.values()) {
-          float[] master = state.master().get(t.name());
-          if (master == null) {
-            throw new IllegalStateException(from + " has no weights for parameter " + t.name());
+      AdamW.Hyper hyper = ctx.train().adam();
+      Path file = scratch(ctx).resolve(String.format(Locale.ROOT, "%s-state-slice-%02d.safetensors", s.model(), s.slice()));
+      try (SafeTensorsReader grads = s.sum().open(); OptimizerState state = OptimizerState.open(from)) {
+        long step = state.step() + 1;
+        double lr = s.model().equals(POLICY) ? ctx.train().lrSchedule().lr(state.step()) : ctx.train().primeLr();
+        List<SafeTensors.Entry> entries = new ArrayList<>();
+        for (SafeTensors.Entry e : grads.entries().values()) {
+          for (String prefix : List.of(AdamW.EXP_AVG, AdamW.EXP_AVG_SQ, OptimizerFiles.MASTER)) {
+            entries.add(new SafeTensors.Entry(prefix + e.name(), SafeTensors.DType.F32, e.shape()));
           }
-          float[] scaled = new float[t.values().length];
-          for (int i = 0; i < scaled.length; i++) {
-            scaled[i] = (float) (t.values()[i] * scale);
-          }
-          params.put(t.name(), m.create(master, new Shape(t.shape())));
-          g.put(t.name(), m.create(scaled, new Shape(t.shape())));
         }
-        try (AdamW opt = AdamW.restore(ctx.train().adam(), m, state.step(), state.moments())) {
-          opt.update(params, g, lr);
-          List<SafeTensors.Tensor> out = new ArrayList<>(opt.stateTensors());
-          for (Map.Entry<String, NDArray> p : params.entrySet()) {
-            out.add(new SafeTensors.Tensor(OptimizerFiles.MASTER + p.getKey(), SafeTensors.DType.F32, p.getValue().getShape().getShape(),
-                p.getValue().toFloatArray()));
+        try (SafeTensorsWriter out = TensorFile.create(file, entries, AdamW.metadata(hyper, step));
+            NDManager base = ctx.model().manager().newSubManager()) {
+          for (SafeTensors.Entry e : grads.entries().values()) {
+            String name = e.name();
+            long count = e.elementCount();
+            int chunk = (int) Math.min(count, TensorDirectory.CHUNK);
+            float[] g = new float[chunk];
+            float[] master = new float[chunk];
+            float[] mom = new float[chunk];
+            float[] sq = new float[chunk];
+            for (long at = 0; at < count; at += chunk) {
+              int n = (int) Math.min(chunk, count - at);
+              grads.read(name, at, g, 0, n);
+              for (int i = 0; i < n; i++) {
+                g[i] = (float) (g[i] * scale);
+              }
+              state.master(name, at, master, n);
+              state.moments(name, at, mom, sq, n);
+              Shape shape = new Shape(n);
+              try (NDManager m = base.newSubManager()) {
+                NDArray p = EngineArrays.create(m, master, 0, n, shape);
+                NDArray ma = EngineArrays.create(m, mom, 0, n, shape);
+                NDArray sa = EngineArrays.create(m, sq, 0, n, shape);
+                AdamW.apply(hyper, step, lr, p, EngineArrays.create(m, g, 0, n, shape), ma, sa);
+                out.write(OptimizerFiles.MASTER + name, at, p.toFloatArray(), 0, n);
+                out.write(AdamW.EXP_AVG + name, at, ma.toFloatArray(), 0, n);
+                out.write(AdamW.EXP_AVG_SQ + name, at, sa.toFloatArray(), 0, n);
+              }
+            }
           }
-          Path file = scratch(ctx).resolve(String.format(Locale.ROOT, "%s-state-slice-%02d.safetensors", s.model(), s.slice()));
-          return new SliceState(s.model(), s.slice(), TensorFile.write(file, out, opt.metadata()), opt.step(), lr, norm);
+          return new SliceState(s.model(), s.slice(), TensorFile.commit(out), step, lr, norm);
         }
       }
     }
   }
 
   /**
-   * A slice of checkpoint k's optimizer state: the step, the moments of the slice's parameters
-   * and their fp32 master weights — the {@code master.NAME} copies where the checkpoint keeps them
+   * Checkpoint k's optimizer state, read a chunk at a time: the step, each parameter's moments
+   * and its fp32 master weights — the {@code master.NAME} copies where the checkpoint keeps them
    * (16-bit weights), else the weights themselves. Read from every {@link OptimizerFiles} file
    * of the checkpoint, whatever slicing wrote them (the slice count follows the parallelism, which
    * a resume may change); a checkpoint without one starts at step 0 with zero moments.
    */
-  record OptimizerState(long step, Map<String, SafeTensors.Tensor> moments, Map<String, float[]> master) {
-    static OptimizerState read(Path checkpoint, Set<String> names) {
-      Set<String> wanted = new HashSet<>();
-      for (String n : names) {
-        wanted.add(AdamW.EXP_AVG + n);
-        wanted.add(AdamW.EXP_AVG_SQ + n);
-        wanted.add(OptimizerFiles.MASTER + n);
-      }
+  static final class OptimizerState implements AutoCloseable {
+    private final Path checkpoint;
+    private final TensorDirectory optimizer;
+    private final TensorDirectory weights;
+    private final long step;
+
+    private OptimizerState(Path checkpoint, TensorDirectory optimizer, TensorDirectory weights, long step) {
+      this.checkpoint = checkpoint;
+      this.optimizer = optimizer;
+      this.weights = weights;
+      this.step = step;
+    }
+
+    static OptimizerState open(Path checkpoint) {
+      List<Path> files = OptimizerFiles.of(checkpoint);
+      TensorDirectory optimizer = TensorDirectory.open(files);
       long step = 0;
-      Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
-      Map<String, float[]> master = new LinkedHashMap<>();
-      for (Path f : OptimizerFiles.of(checkpoint)) {
-        SafeTensors.Contents c = SafeTensors.read(f, wanted::contains);
-        String s = c.metadata().get("step");
+      for (SafeTensorsReader f : optimizer.files()) {
+        String s = f.metadata().get("step");
         if (s == null) {
-          throw new IllegalStateException("optimizer state " + f + " has no 'step' in its metadata");
+          optimizer.close();
+          throw new IllegalStateException("optimizer state " + f.file() + " has no 'step' in its metadata");
         }
         step = Long.parseLong(s);
-        for (SafeTensors.Tensor t : c.tensors().values()) {
-          if (t.name().startsWith(OptimizerFiles.MASTER)) {
-            master.put(t.name().substring(OptimizerFiles.MASTER.length()), t.values());
-          } else {
-            moments.put(t.name(), t);
-          }
-        }
       }
-      Set<String> fromWeights = new HashSet<>(names);
-      fromWeights.removeAll(master.keySet());
-      if (!fromWeights.isEmpty()) {
-        SafeTensors.read(checkpoint.resolve(ModelCheckpoint.WEIGHTS), fromWeights::contains).tensors()
-            .forEach((n, t) -> master.put(n, t.values()));
+      try {
+        return new OptimizerState(checkpoint, optimizer, TensorDirectory.open(ModelCheckpoint.weightFiles(checkpoint)), step);
+      } catch (RuntimeException e) {
+        optimizer.close();
+        throw e;
       }
-      return new OptimizerState(step, moments, master);
+    }
+
+    long step() {
+      return step;
+    }
+
+    /** Elements {@code [from, from + n)} of parameter {@code name}'s fp32 master weights. */
+    void master(String name, long from, float[] into, int n) {
+      if (optimizer.has(OptimizerFiles.MASTER + name)) {
+        optimizer.read(OptimizerFiles.MASTER + name, from, into, n);
+      } else if (weights.has(name)) {
+        weights.read(name, from, into, n);
+      } else {
+        throw new IllegalStateException(checkpoint + " has no weights for parameter " + name);
+      }
+    }
+
+    /** Elements {@code [from, from + n)} of both moments of {@code name}; zero if it has none yet. */
+    void moments(String name, long from, float[] mom, float[] sq, int n) {
+      if (optimizer.has(AdamW.EXP_AVG + name)) {
+        optimizer.read(AdamW.EXP_AVG + name, from, mom, n);
+        optimizer.read(AdamW.EXP_AVG_SQ + name, from, sq, n);
+      } else {
+        java.util.Arrays.fill(mom, 0, n, 0f);
+        java.util.Arrays.fill(sq, 0, n, 0f);
+      }
+    }
+
+    @Override
+    public void close() {
+      optimizer.close();
+      weights.close();
     }
   }
 }

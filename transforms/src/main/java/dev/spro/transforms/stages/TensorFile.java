@@ -1,6 +1,8 @@
 package dev.spro.transforms.stages;
 
 import dev.spro.models.checkpoint.SafeTensors;
+import dev.spro.models.checkpoint.SafeTensorsReader;
+import dev.spro.models.checkpoint.SafeTensorsWriter;
 import dev.spro.models.io.AtomicFiles;
 import java.io.IOException;
 import java.io.Serializable;
@@ -22,11 +24,44 @@ public record TensorFile(String path, String sha256, long bytes) implements Seri
   public static TensorFile write(Path file, Collection<SafeTensors.Tensor> tensors, Map<String, String> metadata) {
     try {
       Files.createDirectories(file.getParent());
-      SafeTensors.write(file, tensors, metadata);
-      return new TensorFile(file.toString(), AtomicFiles.sha256(file), Files.size(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+    SafeTensors.write(file, tensors, metadata);
+    return of(file);
+  }
+
+  /**
+   * A writer of {@code entries} into {@code file} (its directory created); {@link #commit} it to
+   * get the claim.
+   */
+  public static SafeTensorsWriter create(Path file, Collection<SafeTensors.Entry> entries, Map<String, String> metadata) {
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    return SafeTensorsWriter.create(file, entries, metadata);
+  }
+
+  /** Commits {@code writer}'s file and returns its claim. */
+  public static TensorFile commit(SafeTensorsWriter writer) {
+    writer.commit();
+    return of(writer.file());
+  }
+
+  private static TensorFile of(Path file) {
+    try {
+      return new TensorFile(file.toString(), AtomicFiles.sha256(file), Files.size(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The file open for reading a tensor or a range at a time, after checking it against its hash. */
+  public SafeTensorsReader open() {
+    verify();
+    return SafeTensorsReader.open(Path.of(path));
   }
 
   /** The header (names, dtypes, shapes, metadata), after checking the file against its hash. */
