@@ -53,43 +53,57 @@ public final class Generator {
         logProbs.add(new ArrayList<>());
         nextPosition[i] = prompts.get(i).length;
       }
-      float[][] last = lastLogits(model, m, layout.tokens(), layout.positions(), layout.valid(), cache);
-      float[] lp = new float[1];
-      for (int step = 0; step < params.maxNewTokens(); step++) {
-        int[][] next = new int[b][1];
-        int[][] pos = new int[b][1];
-        int remaining = 0;
-        for (int i = 0; i < b; i++) {
-          if (!done[i]) {
-            int token = TokenSampler.sample(last[i], params, rngs[i], lp);
-            tokens.get(i).add(token);
-            logProbs.get(i).add(lp[0]);
-            if (params.stopTokens().contains(token)) {
-              done[i] = true;
-              stopped[i] = true;
+      // each step's logits live on the engine until its tokens are drawn, then go with its manager
+      NDManager step = m.newSubManager();
+      NDArray logits = lastLogits(model, step, layout.tokens(), layout.positions(), layout.valid(), cache);
+      try {
+        for (int t = 0; t < params.maxNewTokens(); t++) {
+          double[] u = new double[b];
+          for (int i = 0; i < b; i++) {
+            if (!done[i] && !params.isGreedy()) {
+              u[i] = rngs[i].nextDouble();
             }
-            next[i][0] = token;
-          } else {
-            next[i][0] = pad;
           }
-          pos[i][0] = nextPosition[i]++;
-          if (!done[i]) {
-            remaining++;
+          EngineSampler.Draw draw = EngineSampler.sample(logits, params, u);
+          step.close();
+          int[][] next = new int[b][1];
+          int[][] pos = new int[b][1];
+          int remaining = 0;
+          for (int i = 0; i < b; i++) {
+            if (!done[i]) {
+              int token = draw.tokens()[i];
+              tokens.get(i).add(token);
+              logProbs.get(i).add(draw.logProbs()[i]);
+              if (params.stopTokens().contains(token)) {
+                done[i] = true;
+                stopped[i] = true;
+              }
+              next[i][0] = token;
+            } else {
+              next[i][0] = pad;
+            }
+            pos[i][0] = nextPosition[i]++;
+            if (!done[i]) {
+              remaining++;
+            }
           }
-        }
-        if (remaining == 0 || step == params.maxNewTokens() - 1) {
-          break;
-        }
-        // Finished rows keep stepping (batch shapes stay fixed) but their new column is padding.
-        boolean[][] valid = new boolean[b][];
-        for (int i = 0; i < b; i++) {
-          boolean[] row = Arrays.copyOf(layout.valid()[i], layout.valid()[i].length + step + 1);
-          for (int s = 0; s <= step; s++) {
-            row[layout.valid()[i].length + s] = s < tokens.get(i).size();
+          if (remaining == 0 || t == params.maxNewTokens() - 1) {
+            break;
           }
-          valid[i] = row;
+          // Finished rows keep stepping (batch shapes stay fixed) but their new column is padding.
+          boolean[][] valid = new boolean[b][];
+          for (int i = 0; i < b; i++) {
+            boolean[] row = Arrays.copyOf(layout.valid()[i], layout.valid()[i].length + t + 1);
+            for (int s = 0; s <= t; s++) {
+              row[layout.valid()[i].length + s] = s < tokens.get(i).size();
+            }
+            valid[i] = row;
+          }
+          step = m.newSubManager();
+          logits = lastLogits(model, step, next, pos, valid, cache);
         }
-        last = lastLogits(model, m, next, pos, valid, cache);
+      } finally {
+        step.close();
       }
       List<Generation> out = new ArrayList<>(b);
       for (int i = 0; i < b; i++) {
@@ -104,21 +118,15 @@ public final class Generator {
     }
   }
 
-  /** One forward step; returns the last column's logits per row as Java arrays. */
-  private static float[][] lastLogits(Transformer model, NDManager m, int[][] tokens, int[][] positions,
+  /** One forward step in {@code step}; the last column's logits, {@code [rows, vocab]}, on the engine. */
+  private static NDArray lastLogits(Transformer model, NDManager step, int[][] tokens, int[][] positions,
       boolean[][] valid, KvCache cache) {
-    try (NDManager step = m.newSubManager()) {
-      NDArray hidden = model.hiddenStates(step, tokens, positions, valid, cache);
-      long t = hidden.getShape().get(1);
-      NDArray logits = model.logits(hidden.get(":, " + (t - 1))).toType(DataType.FLOAT32, false);
-      int b = tokens.length;
-      int v = (int) logits.getShape().get(1);
-      float[] flat = logits.toFloatArray();
-      float[][] out = new float[b][];
-      for (int i = 0; i < b; i++) {
-        out[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
-      }
-      return out;
-    }
+    NDArray hidden = model.hiddenStates(step, tokens, positions, valid, cache);
+    long t = hidden.getShape().get(1);
+    NDArray last = hidden.get(":, " + (t - 1));
+    last.attach(step);
+    NDArray logits = model.logits(last).toType(DataType.FLOAT32, false);
+    logits.attach(step);
+    return logits;
   }
 }

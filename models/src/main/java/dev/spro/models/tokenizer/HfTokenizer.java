@@ -2,6 +2,9 @@ package dev.spro.models.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,12 +17,14 @@ import java.util.Map;
 public final class HfTokenizer implements TextTokenizer {
   private final HuggingFaceTokenizer tokenizer;
   private final int vocabSize;
+  private final int tokenCount;
   private final int eosId;
   private final int padId;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, int padId) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int tokenCount, int eosId, int padId) {
     this.tokenizer = tokenizer;
     this.vocabSize = vocabSize;
+    this.tokenCount = Math.min(tokenCount, vocabSize);
     this.eosId = eosId;
     this.padId = padId;
   }
@@ -45,7 +50,29 @@ public final class HfTokenizer implements TextTokenizer {
       throw new IllegalArgumentException("tokenizer " + file + ": '" + eosToken + "' is not a single token (got "
           + eos.length + ")");
     }
-    return new HfTokenizer(t, vocabSize, (int) eos[0], (int) eos[0]);
+    return new HfTokenizer(t, vocabSize, tokenCount(file), (int) eos[0], (int) eos[0]);
+  }
+
+  /** One more than the largest id of {@code file}'s vocabulary and added tokens. */
+  static int tokenCount(Path file) {
+    try {
+      JsonNode root = new ObjectMapper().readTree(file.toFile());
+      int max = -1;
+      for (JsonNode id : root.path("model").path("vocab")) {
+        max = Math.max(max, id.asInt());
+      }
+      for (JsonNode added : root.path("added_tokens")) {
+        max = Math.max(max, added.path("id").asInt());
+      }
+      return max + 1;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int tokenCount() {
+    return tokenCount;
   }
 
   @Override

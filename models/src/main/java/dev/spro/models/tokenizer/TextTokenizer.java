@@ -8,6 +8,14 @@ public interface TextTokenizer extends AutoCloseable {
 
   int vocabSize();
 
+  /**
+   * The ids this tokenizer has a token for: 0 to tokenCount() - 1. A model may have more rows
+   * (Qwen pads 151,665 tokens to 151,936 rows); the sampler never draws the others.
+   */
+  default int tokenCount() {
+    return vocabSize();
+  }
+
   /** The token that ends a response. */
   int eosId();
 

@@ -65,6 +65,34 @@ class TokenizerTest {
     }
   }
 
+  /** The real Qwen3 and Llama 3.1 files: their token counts, below the model rows Qwen pads to (151,936). */
+  @Test
+  void aRealTokenizerKnowsHowManyIdsItHas() throws IOException {
+    assertEquals(151_669, HfTokenizer.tokenCount(realTokenizer("qwen3")));
+    assertEquals(128_256, HfTokenizer.tokenCount(realTokenizer("llama3.1")));
+    try (HfTokenizer t = HfTokenizer.load(realTokenizer("qwen3"), "<|im_end|>", 151_936)) {
+      assertEquals(151_669, t.tokenCount());
+      assertEquals(151_936, t.vocabSize());
+    }
+    try (HfTokenizer t = HfTokenizer.load(wordLevel(), "<eos>", 22)) {
+      assertEquals(22, t.tokenCount());
+    }
+    try (HfTokenizer t = HfTokenizer.load(wordLevel(), "<eos>", 8)) {
+      assertEquals(8, t.tokenCount()); // a model with fewer rows than the file has ids bounds it
+    }
+  }
+
+  private static Path realTokenizer(String name) {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path f = d.resolve("shared/data/tokenizers").resolve(name).resolve("tokenizer.json");
+      if (Files.isRegularFile(f)) {
+        return f;
+      }
+    }
+    throw new IllegalStateException("shared/data/tokenizers/" + name + " not found above " + Path.of("").toAbsolutePath()
+        + ": the real tokenizer files belong beside the repository (../shared)");
+  }
+
   @Test
   void longTextsAreNeverTruncated() throws IOException {
     try (HfTokenizer t = HfTokenizer.load(wordLevel(), "<eos>", 22)) {

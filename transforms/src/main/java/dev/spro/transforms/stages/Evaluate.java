@@ -110,7 +110,7 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
         int to = Math.min(rowPrompt.size(), from + spec.batchRows);
         long[] seeds = rowSeeds.subList(from, to).stream().mapToLong(Long::longValue).toArray();
         List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
-            rowTokens.subList(from, to), seeds, spec.sampling, tokenizer.padId());
+            rowTokens.subList(from, to), seeds, spec.sampling.withVocabLimit(tokenizer.tokenCount()), tokenizer.padId());
         for (int r = from; r < to; r++) {
           Prompt p = rowPrompt.get(r);
           Generation g = gens.get(r - from);

@@ -120,7 +120,8 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
             seeds[r - from] = Seeds.sample(ctx.runSeed(), ctx.iteration(), rowPrompt.get(r).getId(), rowSample.get(r));
           }
           List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
-              rowTokens.subList(from, to), seeds, ctx.sampling().params(), tokenizer.padId());
+              rowTokens.subList(from, to), seeds, ctx.sampling().params().withVocabLimit(tokenizer.tokenCount()),
+              tokenizer.padId());
           for (int r = from; r < to; r++) {
             Generation g = gens.get(r - from);
             Prompt p = rowPrompt.get(r);

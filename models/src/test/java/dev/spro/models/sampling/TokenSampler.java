@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Draws one token from a row of logits in Java, in double precision: temperature, then top-k,
- * then top-p (nucleus), then one uniform draw from the sequence's own generator. Ties in sorting
- * break by token id, so the result depends only on the logits and the generator.
+ * The reference the engine sampler is checked against — the Java sampler this project used before
+ * {@link EngineSampler}: one row of logits in double precision, temperature, then top-k, then
+ * top-p (nucleus), then one uniform draw from the sequence's own generator, walking the candidates
+ * sorted by probability (ties by token id).
  */
 final class TokenSampler {
   private TokenSampler() {}
