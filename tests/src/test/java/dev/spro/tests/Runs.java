@@ -57,7 +57,9 @@ final class Runs {
     cmd.addAll(dev.spro.runners.cluster.JvmArgs.opens());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.spro.runners.SproCli"));
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as the launcher runs it
+    return pb.start();
   }
 
   static int waitFor(Process p, Path log) throws Exception {

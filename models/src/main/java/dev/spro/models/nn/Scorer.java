@@ -49,21 +49,21 @@ public final class Scorer {
       }
     }
     Layout layout = Layout.of(prompts, responses, pad);
-    int b = prompts.size();
-    int pw = layout.promptWidth();
-    int rw = layout.responseWidth();
     NDArray hidden = model.hiddenStates(m, layout.tokens(), layout.positions(), layout.valid(), null);
-    long[] targets = new long[b * rw];
+    return scoreHidden(model, m, hidden, layout.promptWidth(), responses, entropyGradient, freeChunks);
+  }
+
+  /** Scores from the hidden states of {@code [prompt | response]} (prompts {@code pw} columns wide). */
+  private static TokenScores scoreHidden(Transformer model, NDManager m, NDArray hidden, int pw, List<int[]> responses,
+      boolean entropyGradient, boolean freeChunks) {
+    int b = responses.size();
+    int rw = (int) hidden.getShape().get(1) - pw;
     float[] mask = new float[b * rw];
     for (int i = 0; i < b; i++) {
-      int[] r = responses.get(i);
-      for (int j = 0; j < r.length; j++) {
-        targets[i * rw + j] = r[j];
-        mask[i * rw + j] = 1f;
-      }
+      java.util.Arrays.fill(mask, i * rw, i * rw + responses.get(i).length, 1f);
     }
-    NDArray index = m.create(targets, new Shape(b, rw, 1));
-    int columns = (int) Math.max(1, Math.min(rw, CHUNK_ELEMENTS / ((long) b * model.config().vocabSize())));
+    NDArray index = targets(m, responses, b, rw);
+    int columns = chunkColumns(model, b, rw);
     NDList tokenLogps = new NDList();
     NDList entropies = new NDList();
     for (int from = 0; from < rw; from += columns) {
@@ -98,6 +98,106 @@ public final class Scorer {
         NDArrays.where(maskArray.gt(zero), tokenLogp, zero),
         NDArrays.where(maskArray.gt(zero), entropy, zero),
         maskArray);
+  }
+
+  /** Response columns per chunk of logits. */
+  private static int chunkColumns(Transformer model, int rows, int responseWidth) {
+    return (int) Math.max(1, Math.min(responseWidth, CHUNK_ELEMENTS / ((long) rows * model.config().vocabSize())));
+  }
+
+  /** The response tokens as gather indices {@code [rows, responseWidth, 1]} (0 past a response's end). */
+  private static NDArray targets(NDManager m, List<int[]> responses, int b, int rw) {
+    long[] targets = new long[b * rw];
+    for (int i = 0; i < b; i++) {
+      int[] r = responses.get(i);
+      for (int j = 0; j < r.length; j++) {
+        targets[i * rw + j] = r[j];
+      }
+    }
+    return m.create(targets, new Shape(b, rw, 1));
+  }
+
+  /**
+   * Whether scoring {@code rows} responses of {@code responseWidth} tokens takes more than one
+   * chunk of logits: then {@link #backward} keeps one chunk alive at a time instead of all of them.
+   */
+  public static boolean needsChunks(Transformer model, int rows, int responseWidth) {
+    return (long) rows * responseWidth * model.config().vocabSize() > CHUNK_ELEMENTS;
+  }
+
+  /**
+   * The gradient of {@code loss(scores)} into the model's parameters, with the logits of one chunk
+   * alive at a time. A plain backward keeps every chunk's logits (and their log-softmax and
+   * entropy) until it runs — {@code [rows, T, vocab]} several times over, 0.5 GB per copy at 8
+   * rows, 112 tokens and 151,936 ids. Here the output layer is recomputed instead:
+   *
+   * <ol>
+   *   <li>the hidden states, with their graph; a detached copy {@code h} that collects their gradient;
+   *   <li>the per-token log-probs and entropies from {@code h}, a chunk at a time, without a graph;
+   *   <li>the loss on those as leaves, and its backward: {@code dL/dlogp} and {@code dL/dentropy}
+   *       per token, {@code [rows, T]};
+   *   <li>per chunk, the logits again from {@code h} with their graph, and the backward of
+   *       {@code sum(logp * dL/dlogp + entropy * dL/dentropy)} — the output layer's share of the
+   *       gradient, and {@code h}'s; the chunk is freed;
+   *   <li>the backward of {@code sum(hidden * dL/dh)} through the layers.
+   * </ol>
+   *
+   * The gradient is the plain backward's up to float summation order (the output weights add
+   * chunk by chunk). Returns what {@code loss} returned, computed on the leaves.
+   */
+  public static <R> R backward(Transformer model, NDManager m, List<int[]> prompts, List<int[]> responses,
+      boolean entropyGradient, java.util.function.Function<TokenScores, R> loss, java.util.function.Function<R, NDArray> scalar,
+      ai.djl.training.GradientCollector collector) {
+    Layout layout = Layout.of(prompts, responses, 0);
+    int b = prompts.size();
+    int pw = layout.promptWidth();
+    int rw = layout.responseWidth();
+    NDArray hidden = model.hiddenStates(m, layout.tokens(), layout.positions(), layout.valid(), null);
+    NDArray h = hidden.stopGradient();
+    h.setRequiresGradient(true);
+    TokenScores values;
+    try (DjlRuntime.GradScope noGrad = DjlRuntime.noGrad()) {
+      values = scoreHidden(model, m, h, pw, responses, false, true);
+    }
+    NDArray logpLeaf = values.logProbs().duplicate();
+    logpLeaf.setRequiresGradient(true);
+    NDArray entropyLeaf = values.entropy().duplicate();
+    if (entropyGradient) {
+      entropyLeaf.setRequiresGradient(true);
+    }
+    NDArray zero = Scalars.of(logpLeaf, 0);
+    NDArray real = values.mask().gt(zero);
+    R result = loss.apply(new TokenScores(NDArrays.where(real, logpLeaf, zero), NDArrays.where(real, entropyLeaf, zero),
+        values.mask()));
+    collector.backward(scalar.apply(result));
+    NDArray dLogp = logpLeaf.getGradient();
+    NDArray dEntropy = entropyGradient ? entropyLeaf.getGradient() : null;
+    int columns = chunkColumns(model, b, rw);
+    NDArray index = targets(m, responses, b, rw);
+    for (int from = 0; from < rw; from += columns) {
+      int to = Math.min(rw, from + columns);
+      try (NDManager chunk = m.newSubManager()) {
+        NDArray predicting = h.get(":, " + (pw - 1 + from) + ":" + (pw - 1 + to));
+        predicting.attach(chunk);
+        NDArray logp = model.logits(predicting).logSoftmax(-1);
+        NDArray chunkIndex = index.get(":, " + from + ":" + to + ", :");
+        chunkIndex.attach(chunk);
+        NDArray part = logp.gather(chunkIndex, 2).reshape(b, to - from).mul(slice(dLogp, from, to, chunk)).sum();
+        if (dEntropy != null) {
+          NDArray entropy = logp.exp().mul(logp).sum(new int[] {2}).neg();
+          part = part.add(entropy.mul(slice(dEntropy, from, to, chunk)).sum());
+        }
+        collector.backward(part);
+      }
+    }
+    collector.backward(hidden.mul(h.getGradient()).sum());
+    return result;
+  }
+
+  private static NDArray slice(NDArray perToken, int from, int to, NDManager chunk) {
+    NDArray s = perToken.get(":, " + from + ":" + to);
+    s.attach(chunk);
+    return s;
   }
 
   /** Plain arrays, no gradient: {@code [0]} log-probs and {@code [1]} entropies, each response its own length. */

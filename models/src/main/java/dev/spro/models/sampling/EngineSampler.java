@@ -54,15 +54,16 @@ final class EngineSampler {
       }
       // double constants: a Java number would reach the engine as a float (0.7f is not 0.7)
       z = temp(m, z.div(temp(m, m.create(p.temperature()))));
-      NDArray order = temp(m, z.argSort(1, false));
-      if (hasTies(temp(m, z.gather(order, 1)))) {
-        order = byValueThenId(m, z);
-      }
       int keep = p.topK() > 0 ? (int) Math.min(p.topK(), vocab) : (int) vocab;
+      // the candidates' values in descending order (which of equal values sits where: idAtRank)
+      NDArray sorted;
       if (keep < vocab) {
-        order = temp(m, order.get(":, 0:" + keep));
+        ai.djl.ndarray.NDList top = z.topK(keep, 1, true, true);
+        top.attach(m);
+        sorted = top.get(0);
+      } else {
+        sorted = temp(m, temp(m, z.sort(1)).flip(1));
       }
-      NDArray sorted = temp(m, z.gather(order, 1));
       NDArray probs = temp(m, temp(m, sorted.sub(temp(m, sorted.get(":, 0:1")))).exp());
       NDArray running = temp(m, probs.cumSum(1));
       long[] lastIndex = new long[rows];
@@ -71,45 +72,34 @@ final class EngineSampler {
       if (p.topP() < 1) {
         // the nucleus: candidates up to the first whose running share of the mass reaches top-p
         NDArray share = temp(m, temp(m, probs.div(temp(m, running.get(":, " + (keep - 1) + ":")))).cumSum(1));
-        NDArray below = temp(m, temp(m, share.lt(temp(m, m.create(p.topP())))).toType(DataType.INT64, false).sum(new int[] {1}, true));
+        NDArray reached = temp(m, temp(m, share.lt(temp(m, m.create(p.topP())))).toType(DataType.INT64, false));
+        NDArray below = temp(m, reached.sum(new int[] {1}, true));
         last = temp(m, below.minimum(last));
       }
       NDArray total = temp(m, running.gather(last, 1));
       NDArray threshold = temp(m, temp(m, m.create(u, new Shape(rows, 1))).mul(total));
-      NDArray passed = temp(m, temp(m, running.lte(threshold)).toType(DataType.INT64, false).sum(new int[] {1}, true));
+      NDArray passed = temp(m, temp(m, temp(m, running.lte(threshold)).toType(DataType.INT64, false)).sum(new int[] {1}, true));
       NDArray chosen = temp(m, passed.minimum(last));
-      NDArray tokens = temp(m, order.gather(chosen, 1));
+      NDArray tokens = idAtRank(m, z, sorted, chosen);
       NDArray logProb = temp(m, temp(m, temp(m, probs.gather(chosen, 1)).div(total)).log());
       return new Draw(ints(tokens.toLongArray()), floats(logProb));
     }
   }
 
-  /** Whether a row of descending values holds two equal neighbours. */
-  private static boolean hasTies(NDArray sorted) {
-    long width = sorted.getShape().get(1);
-    if (width < 2) {
-      return false;
-    }
-    try (NDArray a = sorted.get(":, 1:"); NDArray b = sorted.get(":, :" + (width - 1)); NDArray eq = a.eq(b);
-        NDArray any = eq.any()) {
-      return any.getBoolean();
-    }
-  }
-
   /**
-   * The descending order of {@code z}'s rows with ties broken by the lower id (the engine's sort
-   * is not stable): every element gets a unique integer key, its value's rank among the batch's
-   * distinct values above its id's reverse. Only rows with ties need it, so most steps skip it.
+   * The id at rank {@code rank} of each row of {@code z} in descending order with ties broken by
+   * the lower id. The engine's sort is not stable, but the running sums of sorted probabilities —
+   * and so the rank drawn — do not depend on how ties are ordered; only which of the tied ids sits
+   * at that rank does. Among the ids whose value equals the value {@code v} at the rank, the one
+   * asked for is the {@code (rank - #ids above v)}-th smallest: found with a running count over the
+   * row, no second sort.
    */
-  private static NDArray byValueThenId(NDManager m, NDArray z) {
-    long rows = z.getShape().get(0);
-    long vocab = z.getShape().get(1);
-    long idBits = 64 - Long.numberOfLeadingZeros(vocab);
-    NDArray rank = temp(m, temp(m, temp(m, z.reshape(-1)).unique(0, true, true, false).get(1)).reshape(rows, vocab));
-    NDArray reverseId = temp(m, temp(m, m.arange(0L, vocab, 1L, ai.djl.ndarray.types.DataType.INT64)).neg()
-        .add(temp(m, m.create((1L << idBits) - 1))));
-    NDArray key = temp(m, temp(m, rank.mul(temp(m, m.create(1L << idBits)))).add(reverseId));
-    return temp(m, key.argSort(1, false));
+  private static NDArray idAtRank(NDManager m, NDArray z, NDArray sorted, NDArray rank) {
+    NDArray v = temp(m, sorted.gather(rank, 1));
+    NDArray above = temp(m, temp(m, temp(m, z.gt(v)).toType(DataType.INT64, false)).sum(new int[] {1}, true));
+    NDArray within = temp(m, rank.sub(above));
+    NDArray equalSoFar = temp(m, temp(m, temp(m, z.eq(v)).toType(DataType.INT64, false)).cumSum(1));
+    return temp(m, temp(m, temp(m, equalSoFar.lte(within)).toType(DataType.INT64, false)).sum(new int[] {1}, true));
   }
 
   /** A temporary, freed with {@code m}. */

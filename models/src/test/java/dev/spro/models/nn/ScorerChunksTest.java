@@ -13,6 +13,9 @@ import dev.spro.models.engine.DjlRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import ai.djl.training.GradientCollector;
+import dev.spro.models.train.Gradients;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,6 +60,48 @@ class ScorerChunksTest {
             assertEquals(expected, chunked[0][i][j], 1e-5, "log-prob row " + i + " column " + j);
             assertEquals(entropy[i * rw + j], chunked[1][i][j], 1e-4, "entropy row " + i + " column " + j);
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * The gradient step's chunked backward (the output layer recomputed a chunk at a time, one
+   * chunk of logits alive) gives the gradient of the plain backward through all the chunks, for a
+   * loss of the log-probs and the entropies.
+   */
+  @Test
+  void theChunkedBackwardGivesThePlainGradient() {
+    ModelConfig config = ModelConfig.builder().modelType("qwen2").vocabSize(151_936).hiddenSize(16).intermediateSize(32)
+        .layers(1).heads(2).kvHeads(1).maxPositions(256).eosTokenId(2).build();
+    SplittableRandom rnd = new SplittableRandom(9);
+    List<int[]> prompts = List.of(rnd.ints(6, 3, 151_000).toArray(), rnd.ints(3, 3, 151_000).toArray());
+    List<int[]> responses = List.of(rnd.ints(130, 3, 151_000).toArray(), rnd.ints(101, 3, 151_000).toArray());
+    DjlRuntime.init(DjlRuntime.settings());
+    try (NDManager m = Engine.getInstance().newBaseManager();
+        Transformer model = Transformer.initialize(config, 4, m, DataType.FLOAT32)) {
+      assertTrue(Scorer.needsChunks(model, 2, 130), "the batch spans several chunks");
+      // a loss of both: mean log-prob of the response tokens and a small entropy bonus
+      java.util.function.Function<Scorer.TokenScores, NDArray> loss = s -> Scalars.maskedMean(s.logProbs(), s.mask()).neg()
+          .sub(Scalars.maskedMean(s.entropy(), s.mask()).mul(Scalars.of(s.entropy(), 0.01)));
+      Map<String, float[]> plain = new java.util.TreeMap<>();
+      try (NDManager s = m.newSubManager(); GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        c.backward(loss.apply(Scorer.score(model, s, prompts, responses, 0, true, false)));
+      }
+      model.parameters().forEach((n, p) -> plain.put(n, p.getGradient().toFloatArray()));
+      Gradients.zero(model.parameters());
+      try (NDManager s = m.newSubManager(); GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        Scorer.backward(model, s, prompts, responses, true, loss, x -> x, c);
+      }
+      for (Map.Entry<String, float[]> e : plain.entrySet()) {
+        float[] chunked = model.parameters().get(e.getKey()).getGradient().toFloatArray();
+        float scale = 0;
+        for (float v : e.getValue()) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(scale > 0, e.getKey() + " has a gradient");
+        for (int i = 0; i < chunked.length; i++) {
+          assertEquals(e.getValue()[i], chunked[i], 1e-4 * scale, e.getKey() + "[" + i + "]");
         }
       }
     }

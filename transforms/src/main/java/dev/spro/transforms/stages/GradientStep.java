@@ -227,13 +227,25 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
             List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
             try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
               // the entropy needs a gradient only when the loss has an entropy term
-              Scorer.TokenScores s = Scorer.score(policy, m, prompts, responses, 0, loss.entropyCoef() != 0, false);
-              int width = (int) s.mask().getShape().get(1);
-              NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
-              NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
-              NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
-              LossResult r = PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), loss);
-              collector.backward(r.loss().mul(Scalars.of(r.loss(), weight)));
+              boolean entropyGradient = loss.entropyCoef() != 0;
+              PolicyLossConfig lossConfig = loss;
+              java.util.function.Function<Scorer.TokenScores, LossResult> lossOf = s -> {
+                int width = (int) s.mask().getShape().get(1);
+                NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
+                NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
+                NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
+                return PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), lossConfig);
+              };
+              java.util.function.Function<LossResult, NDArray> weighted = r -> r.loss().mul(Scalars.of(r.loss(), weight));
+              int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
+              LossResult r;
+              if (Scorer.needsChunks(policy, mb.size(), longest)) {
+                // a real vocabulary: one chunk of logits alive at a time, the output layer recomputed
+                r = Scorer.backward(policy, m, prompts, responses, entropyGradient, lossOf, weighted, collector);
+              } else {
+                r = lossOf.apply(Scorer.score(policy, m, prompts, responses, 0, entropyGradient, false));
+                collector.backward(weighted.apply(r));
+              }
               r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * weight, Double::sum));
             }
             if (prm != null) {
