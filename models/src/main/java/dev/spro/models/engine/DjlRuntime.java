@@ -148,6 +148,11 @@ public final class DjlRuntime {
     JniUtils.setGradMode(false);
   }
 
+  /** Whether operations on this thread are recorded for a backward pass. */
+  public static boolean recordsGradients() {
+    return JniUtils.isGradMode();
+  }
+
   /**
    * Turns gradient recording off on the calling thread until the scope is closed, then restores
    * what it was: for inference and in-place parameter updates inside code that may run under a

@@ -10,6 +10,7 @@ import dev.spro.models.config.ModelConfig;
 import dev.spro.models.engine.DjlRuntime;
 import java.lang.reflect.Field;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -54,6 +55,33 @@ class KvCacheRetentionTest {
         assertEquals(2 * config.numHiddenLayers(), resources(cache.manager()), kind + ", after step " + step);
       }
     }
+  }
+
+  /**
+   * An inference forward (no graph) frees each layer's intermediates once the layer's output
+   * exists: what is left in the caller's manager does not grow with the number of layers. (Before,
+   * every layer's attention scores and MLP activations stayed until the manager closed.)
+   */
+  @Test
+  void anInferenceForwardKeepsNoLayersIntermediates() throws Exception {
+    DjlRuntime.init(DjlRuntime.settings());
+    int[] left = new int[2];
+    for (int i = 0; i < 2; i++) {
+      int layers = i == 0 ? 2 : 8;
+      ModelConfig config = ModelConfig.builder().vocabSize(40).hiddenSize(32).intermediateSize(64).layers(layers).heads(4)
+          .kvHeads(2).maxPositions(128).eosTokenId(2).build();
+      try (NDManager m = Engine.getInstance().newBaseManager();
+          Transformer model = Transformer.initialize(config, 1, m, DataType.FLOAT32);
+          DjlRuntime.GradScope noGrad = DjlRuntime.noGrad();
+          NDManager forward = m.newSubManager()) {
+        int[][] tokens = {{3, 4, 5, 6}, {7, 8, 9, 10}};
+        int[][] positions = {{0, 1, 2, 3}, {0, 1, 2, 3}};
+        boolean[][] valid = {{true, true, true, true}, {true, true, true, true}};
+        model.hiddenStates(forward, tokens, positions, valid, null);
+        left[i] = resources(forward);
+      }
+    }
+    assertEquals(left[0], left[1], "arrays left after a forward of 2 and of 8 layers");
   }
 
   /** Arrays (and sub-managers) a manager holds: DJL keeps them in a protected map. */

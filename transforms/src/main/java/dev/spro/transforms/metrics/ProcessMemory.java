@@ -1,5 +1,6 @@
 package dev.spro.transforms.metrics;
 
+import dev.spro.models.engine.NativeMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import org.apache.beam.sdk.metrics.Metrics;
  * ms while a stage has a {@link Window} open, and raises the peak of every open window. A stage
  * opens one when a bundle starts and reports its peak when the bundle finishes, as the Beam
  * distribution {@code NAMESPACE/peak_rss_bytes} (its max is the stage's peak over every worker
- * process). Where {@code /proc} is missing the peaks are 0.
+ * process). Where {@code /proc} is missing the peaks are 0. Opening and closing a window also hand
+ * what earlier work freed back to the OS ({@link NativeMemory#release}), so a stage's peak is its
+ * own and not what the stages before it left in malloc's arenas.
  */
 public final class ProcessMemory {
   public static final String PEAK_RSS = "peak_rss_bytes";
@@ -66,11 +69,13 @@ public final class ProcessMemory {
       OPEN.remove(this);
       observe(residentBytes());
       distribution.update(peak());
+      NativeMemory.release();
     }
   }
 
   /** Opens a window for the stage whose metrics live in {@code namespace}. */
   public static Window open(String namespace) {
+    NativeMemory.release();
     Window w = new Window(namespace);
     OPEN.add(w);
     startSampler();

@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -264,6 +265,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
               }
             }
             examplesSeen.inc(mb.size());
+          NativeMemory.release();
           }
           int shard = c.element().getKey();
           policyFiles = take(policy, SliceUpdate.POLICY, shard);

@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.sampling.Generation;
@@ -122,6 +123,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
           List<Generation> gens = Generator.generate(policy, policy.parameters().values().iterator().next().getManager(),
               rowTokens.subList(from, to), seeds, ctx.sampling().params().withVocabLimit(tokenizer.tokenCount()),
               tokenizer.padId());
+          NativeMemory.release(); // the batch's cache and steps, freed in arenas of changing sizes
           for (int r = from; r < to; r++) {
             Generation g = gens.get(r - from);
             Prompt p = rowPrompt.get(r);

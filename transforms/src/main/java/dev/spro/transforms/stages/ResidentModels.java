@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.models.engine.NativeMemory;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.io.AtomicFiles;
@@ -80,6 +81,7 @@ public final class ResidentModels {
         long bytes = weightBytes(checkpoint);
         evictFor(bytes);
         Transformer model = spec.load(checkpoint);
+        NativeMemory.release(); // the load's staging copies
         e = new Entry(model, bytes);
         CACHE.put(key, e);
         Metrics.counter(METRICS_NAMESPACE, "loads").inc();

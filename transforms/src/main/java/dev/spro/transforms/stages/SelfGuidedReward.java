@@ -1,5 +1,6 @@
 package dev.spro.transforms.stages;
 
+import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
@@ -94,6 +95,7 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
           float[][][] old = Scorer.scoreToArrays(policy, manager, prompts, responses, 0);
           float[][][] ref = Scorer.scoreToArrays(reference, manager, prompts, responses, 0);
           float[][][] phi = prm == null ? null : Scorer.scoreToArrays(prm, manager, prompts, responses, 0);
+          NativeMemory.release();
           for (int i = 0; i < batch.size(); i++) {
             ScoredRollout.Builder b = ScoredRollout.newBuilder(batch.get(i))
                 .setOldLogprobs(Lists.of(old[0][i]))
