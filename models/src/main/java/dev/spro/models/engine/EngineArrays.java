@@ -29,11 +29,31 @@ public final class EngineArrays {
     return create(manager, values, 0, values.length, shape);
   }
 
+  /** Most values staged at once: one direct buffer cannot hold 2 GiB, and a 7B model's embeddings are 2.2 GB. */
+  static final int PIECE = 1 << 28;
+
   /** {@code values[at, at + count)} as an fp32 array of {@code shape} on {@code manager}. */
   public static NDArray create(NDManager manager, float[] values, int at, int count, Shape shape) {
     if (shape.size() != count) {
       throw new IllegalArgumentException("shape " + shape + " holds " + shape.size() + " values, got " + count);
     }
+    if (count <= PIECE) {
+      return piece(manager, values, at, count, shape);
+    }
+    // in pieces of at most 1 GiB, joined on the engine
+    try (NDManager pieces = manager.newSubManager()) {
+      ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+      for (int done = 0; done < count; done += PIECE) {
+        int n = Math.min(PIECE, count - done);
+        parts.add(piece(pieces, values, at + done, n, new Shape(n)));
+      }
+      NDArray joined = ai.djl.ndarray.NDArrays.concat(parts, 0).reshape(shape);
+      joined.attach(manager);
+      return joined;
+    }
+  }
+
+  private static NDArray piece(NDManager manager, float[] values, int at, int count, Shape shape) {
     ByteBuffer staging = ByteBuffer.allocateDirect(Math.multiplyExact(count, 4)).order(ByteOrder.nativeOrder());
     try {
       staging.asFloatBuffer().put(values, at, count);

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.spro.models.engine.EngineArrays;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -68,7 +71,10 @@ class ShardedCheckpointTest {
     }
   }
 
-  /** 2.2 GB of fp32 in one tensor: read through several mappings (one cannot exceed 2 GiB). */
+  /**
+   * 2.2 GB of fp32 in one tensor (a 7B model's embeddings): written and read in windows, and put
+   * on the engine in pieces (one direct buffer cannot hold 2 GiB).
+   */
   @Test
   @Tag("slow")
   void aTensorOverTwoGibibytesRoundTrips() {
@@ -86,5 +92,11 @@ class ShardedCheckpointTest {
     assertEquals(-3.25f, read[n - 1]);
     assertEquals(4099 * 130_000 * 0.5f, read[4099 * 130_000]);
     assertEquals(0f, read[4099 * 130_000 + 1]);
+    try (NDManager m = Engine.getInstance().newBaseManager();
+        NDArray onEngine = EngineArrays.create(m, read, new Shape(20, n / 20))) {
+      assertEquals(new Shape(20, n / 20), onEngine.getShape());
+      assertEquals(-3.25f, onEngine.getFloat(19, n / 20 - 1));
+      assertEquals(4099 * 130_000 * 0.5f, onEngine.getFloat((4099 * 130_000) / (n / 20), (4099 * 130_000) % (n / 20)));
+    }
   }
 }
