@@ -86,6 +86,20 @@ class MasterWeightsTest {
     assertTrue(Files.readString(fp32Export.resolve(ModelCheckpoint.CONFIG)).contains("\"torch_dtype\" : \"float32\""));
     Map<String, float[]> exported = weights(fp32Export);
     m3.forEach((n, v) -> assertArrayEquals(v, exported.get(n), "the fp32 export is the master: " + n));
+    // over --max-shard-size, shards and an index as save_pretrained writes them, holding the same tensors
+    Path sharded = tmp.resolve("export-sharded");
+    assertEquals(0, SproCli.commandLine().execute("export", "--checkpoint", RunLayout.checkpoint(run, 3).toString(),
+        "--dtype", "float32", "--max-shard-size", "40KB", "--out", sharded.toString()));
+    List<Path> shards = ModelCheckpoint.weightFiles(sharded);
+    assertTrue(shards.size() > 2, "shards: " + shards);
+    assertTrue(shards.get(0).getFileName().toString().matches("model-00001-of-0000\\d\\.safetensors"), shards.toString());
+    Map<String, float[]> fromShards = new HashMap<>();
+    for (Path f : shards) {
+      assertTrue(Files.size(f) < 40_000 + 4096 || SafeTensors.header(f).entries().size() == 1, f + " is over the shard size");
+      SafeTensors.read(f).tensors().forEach((n, t) -> fromShards.put(n, t.values()));
+    }
+    assertEquals(exported.keySet(), fromShards.keySet());
+    exported.forEach((n, v) -> assertArrayEquals(v, fromShards.get(n), "sharded export: " + n));
 
     // the same run again gives the same bytes
     Path again = tmp.resolve("again");

@@ -36,6 +36,11 @@ public final class SafeTensors {
       this.torchName = torchName;
     }
 
+    /** Bytes per element. */
+    public int elementBytes() {
+      return bytes;
+    }
+
     /** The name a Hugging Face {@code config.json} gives it ({@code torch_dtype}). */
     public String torchName() {
       return torchName;

@@ -75,7 +75,12 @@ public final class TensorDirectory implements AutoCloseable {
 
   /** Copies tensor {@code name} into the same tensor of {@code to}, a chunk at a time. */
   public void copy(String name, SafeTensorsWriter to) {
-    copy(reader(name), name, to, name);
+    copy(name, to, name);
+  }
+
+  /** Copies tensor {@code name} into tensor {@code as} of {@code to}, a chunk at a time. */
+  public void copy(String name, SafeTensorsWriter to, String as) {
+    copy(reader(name), name, to, as);
   }
 
   /** Copies tensor {@code name} of {@code from} into tensor {@code as} of {@code to}, a chunk at a time. */

@@ -2,9 +2,13 @@ package dev.spro.models.engine;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * Hands the memory the engine has freed back to the operating system.
+ * The process's native memory: how much is resident, and handing what the engine freed back to
+ * the operating system.
  *
  * <p>The engine's tensors come from glibc's malloc. Those under its mmap threshold (which grows to
  * 32 MB as big blocks are freed) live in arenas, and a freed block there stays resident until
@@ -20,6 +24,7 @@ public final class NativeMemory {
   }
 
   private static final CLibrary LIBC = load();
+  private static final Path STATUS = Path.of("/proc/self/status");
 
   private NativeMemory() {}
 
@@ -31,6 +36,20 @@ public final class NativeMemory {
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       return null;
     }
+  }
+
+  /** The process's resident set now, in bytes (heap, engine and all): {@code VmRSS}; 0 where {@code /proc} is missing. */
+  public static long residentBytes() {
+    try {
+      for (String l : Files.readAllLines(STATUS)) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+    return 0;
   }
 
   /** Returns free memory of the process's malloc arenas to the OS; false where that is not possible. */

@@ -7,8 +7,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,15 +19,6 @@ class EngineArraysTest {
   private static final int ELEMENTS = 32 << 20; // 128 MB of fp32
   private static final int ARRAYS = 8;
 
-  private static long residentBytes() throws Exception {
-    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (l.startsWith("VmRSS:")) {
-        return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
-  }
-
   @Test
   void aClosedArrayLeavesTheProcess() throws Exception {
     float[] values = new float[ELEMENTS];
@@ -41,22 +30,22 @@ class EngineArraysTest {
       try (NDArray check = EngineArrays.create(m, values, 5, 7, new Shape(7))) {
         assertArrayEquals(java.util.Arrays.copyOfRange(values, 5, 12), check.toFloatArray());
       }
-      long before = residentBytes();
+      long before = NativeMemory.residentBytes();
       for (int i = 0; i < ARRAYS; i++) {
         try (NDArray a = m.create(values, shape)) {
           a.getShape();
         }
       }
-      long djl = residentBytes() - before;
+      long djl = NativeMemory.residentBytes() - before;
       System.gc(); // frees what DJL's buffers held
       Thread.sleep(200);
-      before = residentBytes();
+      before = NativeMemory.residentBytes();
       for (int i = 0; i < ARRAYS; i++) {
         try (NDArray a = EngineArrays.create(m, values, shape)) {
           a.getShape();
         }
       }
-      long ours = residentBytes() - before;
+      long ours = NativeMemory.residentBytes() - before;
       long total = (long) ARRAYS * ELEMENTS * 4;
       assertTrue(djl > total / 2, "DJL's create was expected to keep closed arrays resident: +" + (djl >> 20) + " MB");
       assertTrue(ours < total / 8, "closed arrays stayed resident: +" + (ours >> 20) + " MB of " + (total >> 20));

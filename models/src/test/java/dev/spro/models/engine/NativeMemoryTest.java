@@ -6,8 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,15 +17,6 @@ import org.junit.jupiter.api.Test;
  * returns it.
  */
 class NativeMemoryTest {
-  private static long residentBytes() throws Exception {
-    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (l.startsWith("VmRSS:")) {
-        return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
-  }
-
   @Test
   void freedArenaMemoryLeavesTheProcessWhenReleased() throws Exception {
     assertTrue(NativeMemory.release(), "this Linux has glibc's malloc_trim");
@@ -46,9 +35,9 @@ class NativeMemoryTest {
           all.get(i).close();
         }
       }
-      long closed = residentBytes();
+      long closed = NativeMemory.residentBytes();
       NativeMemory.release();
-      long released = residentBytes();
+      long released = NativeMemory.residentBytes();
       long freed = closed - released;
       assertTrue(freed > 500L << 20, "release handed back only " + (freed >> 20) + " MB of the ~900 MB closed");
       kept.forEach(NDArray::close);

@@ -1,9 +1,6 @@
 package dev.spro.transforms.metrics;
 
 import dev.spro.models.engine.NativeMemory;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +22,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 public final class ProcessMemory {
   public static final String PEAK_RSS = "peak_rss_bytes";
   static final long PERIOD_MS = 50;
-  private static final Path STATUS = Path.of("/proc/self/status");
   private static final Set<Window> OPEN = ConcurrentHashMap.newKeySet();
   private static Thread sampler;
 
@@ -33,16 +29,7 @@ public final class ProcessMemory {
 
   /** The process's resident set now, in bytes; 0 where {@code /proc} is missing. */
   public static long residentBytes() {
-    try {
-      for (String l : Files.readAllLines(STATUS)) {
-        if (l.startsWith("VmRSS:")) {
-          return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
-    return 0;
+    return NativeMemory.residentBytes();
   }
 
   /** A stage's watch over the resident set, from {@link #open} to {@link #close}. */
