@@ -7,7 +7,8 @@
 # shape in PyTorch fp32 on this CPU with the same threads as the ratio anchor; then crashes a run in
 # iteration 1's gradient stage, resumes it and compares the final checkpoint's bytes.
 #   bench/real-size.sh [OUT]        (default OUT: bench/out/real-size-full; ~20 min on 2 cores)
-# Env: CHECK_RESUME=0 skips the crash and resume (~8 min); SPRO_JAVA_OPTS as for the launcher.
+# Env: CHECK_RESUME=0 skips the crash and resume (~8 min); MODEL_THREADS sets model.threads (engine
+# threads per worker JVM; default 0: all cores); SPRO_JAVA_OPTS as for the launcher.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SPRO="${SPRO:-$ROOT/spro}"
@@ -31,6 +32,7 @@ model:
   tokenizer: $SHARED/data/tokenizers/qwen3/tokenizer.json
   eosToken: "<|endoftext|>"
   chatTemplate: chatml
+  threads: ${MODEL_THREADS:-0}
 sampling: {samplesPerPrompt: $SAMPLES, maxNewTokens: $NEW_TOKENS, batchRows: 8}
 optimizer: {lr: 1.0e-6, microBatch: $MICRO}
 loss: {entropyCoef: 0.001}

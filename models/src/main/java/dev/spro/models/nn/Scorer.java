@@ -6,8 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.List;
+import ai.djl.training.GradientCollector;
 import dev.spro.models.engine.DjlRuntime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Per-token log-probabilities and entropies of given responses under a model: one full forward
@@ -60,7 +63,7 @@ public final class Scorer {
     int rw = (int) hidden.getShape().get(1) - pw;
     float[] mask = new float[b * rw];
     for (int i = 0; i < b; i++) {
-      java.util.Arrays.fill(mask, i * rw, i * rw + responses.get(i).length, 1f);
+      Arrays.fill(mask, i * rw, i * rw + responses.get(i).length, 1f);
     }
     NDArray index = targets(m, responses, b, rw);
     int columns = chunkColumns(model, b, rw);
@@ -146,8 +149,7 @@ public final class Scorer {
    * chunk by chunk). Returns what {@code loss} returned, computed on the leaves.
    */
   public static <R> R backward(Transformer model, NDManager m, List<int[]> prompts, List<int[]> responses,
-      boolean entropyGradient, java.util.function.Function<TokenScores, R> loss, java.util.function.Function<R, NDArray> scalar,
-      ai.djl.training.GradientCollector collector) {
+      boolean entropyGradient, Function<TokenScores, R> loss, Function<R, NDArray> scalar, GradientCollector collector) {
     Layout layout = Layout.of(prompts, responses, 0);
     int b = prompts.size();
     int pw = layout.promptWidth();
@@ -211,8 +213,8 @@ public final class Scorer {
       float[][][] out = new float[2][responses.size()][];
       for (int i = 0; i < responses.size(); i++) {
         int n = responses.get(i).length;
-        out[0][i] = java.util.Arrays.copyOfRange(lp, i * rw, i * rw + n);
-        out[1][i] = java.util.Arrays.copyOfRange(ent, i * rw, i * rw + n);
+        out[0][i] = Arrays.copyOfRange(lp, i * rw, i * rw + n);
+        out[1][i] = Arrays.copyOfRange(ent, i * rw, i * rw + n);
       }
       return out;
     }

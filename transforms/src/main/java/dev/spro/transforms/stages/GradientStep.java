@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -226,29 +227,8 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
             };
             List<int[]> prompts = mb.stream().map(e -> Lists.ints(e.getPromptTokenIds())).toList();
             List<int[]> responses = mb.stream().map(e -> Lists.ints(e.getResponseTokenIds())).toList();
-            try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-              // the entropy needs a gradient only when the loss has an entropy term
-              boolean entropyGradient = loss.entropyCoef() != 0;
-              PolicyLossConfig lossConfig = loss;
-              java.util.function.Function<Scorer.TokenScores, LossResult> lossOf = s -> {
-                int width = (int) s.mask().getShape().get(1);
-                NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
-                NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
-                NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
-                return PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), lossConfig);
-              };
-              java.util.function.Function<LossResult, NDArray> weighted = r -> r.loss().mul(Scalars.of(r.loss(), weight));
-              int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
-              LossResult r;
-              if (Scorer.needsChunks(policy, mb.size(), longest)) {
-                // a real vocabulary: one chunk of logits alive at a time, the output layer recomputed
-                r = Scorer.backward(policy, m, prompts, responses, entropyGradient, lossOf, weighted, collector);
-              } else {
-                r = lossOf.apply(Scorer.score(policy, m, prompts, responses, 0, entropyGradient, false));
-                collector.backward(weighted.apply(r));
-              }
-              r.diagnostics().forEach((k, v) -> diagnostics.merge(k, v * weight, Double::sum));
-            }
+            policyMicroBatch(base, mb, prompts, responses, loss, weight).diagnostics()
+                .forEach((k, v) -> diagnostics.merge(k, v * weight, Double::sum));
             if (prm != null) {
               try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 Scorer.TokenScores s = Scorer.score(prm, m, prompts, responses, 0);
@@ -265,7 +245,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
               }
             }
             examplesSeen.inc(mb.size());
-          NativeMemory.release();
+            NativeMemory.release();
           }
           int shard = c.element().getKey();
           policyFiles = take(policy, SliceUpdate.POLICY, shard);
@@ -275,6 +255,34 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         }
         c.output(new ShardGradient(c.element().getKey(), policyFiles, prmFiles, diagnostics));
         micros.inc((System.nanoTime() - start) / 1000);
+      }
+    }
+
+    /**
+     * Accumulates {@code weight} times the gradient of the policy loss of micro-batch {@code mb}
+     * on the policy. The entropy gets a gradient only when the loss has an entropy term. With a
+     * real vocabulary the logits span several chunks, and the backward keeps one alive at a time
+     * ({@link Scorer#backward}); below that the plain backward gives the same gradient.
+     */
+    private LossResult policyMicroBatch(NDManager base, List<TrainingExample> mb, List<int[]> prompts, List<int[]> responses,
+        PolicyLossConfig loss, double weight) {
+      try (NDManager m = base.newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        boolean entropyGradient = loss.entropyCoef() != 0;
+        Function<Scorer.TokenScores, LossResult> lossOf = s -> {
+          int width = (int) s.mask().getShape().get(1);
+          NDArray old = padded(m, mb.stream().map(TrainingExample::getOldLogprobs).toList(), width);
+          NDArray ref = padded(m, mb.stream().map(TrainingExample::getRefLogprobs).toList(), width);
+          NDArray adv = padded(m, mb.stream().map(TrainingExample::getAdvantages).toList(), width);
+          return PolicyLoss.compute(s.logProbs(), old, adv, s.mask(), ref, s.entropy(), loss);
+        };
+        Function<LossResult, NDArray> weighted = r -> r.loss().mul(Scalars.of(r.loss(), weight));
+        int longest = responses.stream().mapToInt(r -> r.length).max().orElse(0);
+        if (Scorer.needsChunks(policy, mb.size(), longest)) {
+          return Scorer.backward(policy, m, prompts, responses, entropyGradient, lossOf, weighted, collector);
+        }
+        LossResult r = lossOf.apply(Scorer.score(policy, m, prompts, responses, 0, entropyGradient, false));
+        collector.backward(weighted.apply(r));
+        return r;
       }
     }
 
