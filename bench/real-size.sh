@@ -8,7 +8,8 @@
 # iteration 1's gradient stage, resumes it and compares the final checkpoint's bytes.
 #   bench/real-size.sh [OUT]        (default OUT: bench/out/real-size-full; ~20 min on 2 cores)
 # Env: CHECK_RESUME=0 skips the crash and resume (~8 min); MODEL_THREADS sets model.threads (engine
-# threads per worker JVM; default 0: all cores); SPRO_JAVA_OPTS as for the launcher.
+# threads per worker JVM; default 0: all cores); PARALLELISM (default 2); SPRO_JAVA_OPTS as for the
+# launcher.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SPRO="${SPRO:-$ROOT/spro}"
@@ -38,7 +39,7 @@ optimizer: {lr: 1.0e-6, microBatch: $MICRO}
 loss: {entropyCoef: 0.001}
 warmStart: {enabled: false}
 eval: {every: 0}
-flink: {parallelism: 2, restPort: 0}
+flink: {parallelism: ${PARALLELISM:-2}, restPort: 0}
 YAML
 
 # Runs `spro ARGS...` and samples the JVM's resident set every second; prints the peak in GB.
@@ -81,9 +82,10 @@ if [ "${CHECK_RESUME:-1}" != 0 ]; then
   SAME=$(cd "$OUT" && if diff <(cd run/iter-000002/checkpoint && sha256sum ./* ) <(cd crashed/iter-000002/checkpoint && sha256sum ./*) >/dev/null; then echo yes; else echo NO; fi)
 fi
 
-python3 - "$OUT/run/metrics.jsonl" "$PEAK" "$TORCH" "$SAME" "$RESUME_PEAK" $((PROMPTS * SAMPLES)) <<'PYEOF'
+python3 - "$OUT/run/metrics.jsonl" "$PEAK" "$TORCH" "$SAME" "$RESUME_PEAK" $((PROMPTS * SAMPLES)) "${PARALLELISM:-2}" <<'PYEOF'
 import json, sys
 metrics, peak, torch, same, resume_peak, rows = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+workers = int(sys.argv[7])
 lines = [json.loads(l) for l in open(metrics) if json.loads(l).get("phase") == "train"]
 print(f"peak resident memory of the training JVM (sampled every second): {peak:.1f} GB (target <= 16 GB)")
 print(f"PyTorch fp32 (torch {torch['torch']}, {torch['threads']} threads), same shape and batch: "
@@ -93,8 +95,8 @@ for m in lines:
     k = m["iteration"]
     response = m["response_length/mean"] * rows
     tokens = (m["prompt_length/mean"] + m["response_length/mean"]) * rows
-    # stage seconds are summed over the 2 workers, which run side by side: wall time is about half
-    gen_wall, upd_wall = m["timing_s/gen"] / 2, m["timing_s/update_actor"] / 2
+    # stage seconds are summed over the workers, which run side by side: wall time is about 1/P of it
+    gen_wall, upd_wall = m["timing_s/gen"] / workers, m["timing_s/update_actor"] / workers
     s_tps, t_tps = response / gen_wall, tokens / upd_wall
     print(f"iteration {k}: step {m['timing_s/step']:.0f} s; worker-seconds gen {m['timing_s/gen']:.1f}, "
           f"ref {m['timing_s/ref']:.1f}, update {m['timing_s/update_actor']:.1f}")
