@@ -84,4 +84,15 @@ class SproCliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--no-such-option"), r.err());
   }
+
+  @Test
+  void aShardSizeThatIsNotOneIsNamedBeforeAnythingIsRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    Run r = run("export", "--checkpoint", tmp.resolve("none").toString(), "--out", tmp.resolve("out").toString(),
+        "--max-shard-size", "5XB");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("--max-shard-size '5XB' is not a size like 5GB"), r.err());
+    Run zero = run("export", "--checkpoint", tmp.resolve("none").toString(), "--out", tmp.resolve("out").toString(),
+        "--max-shard-size", "0");
+    assertTrue(zero.err().contains("--max-shard-size must be positive"), zero.err());
+  }
 }
