@@ -71,10 +71,11 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  *       manifest with every file's sha256, atomically ({@link CommitCheckpointFn}).
  * </ol>
  *
- * The number of slices ({@link #sliceCount}) bounds a slice owner's memory; slicing does not
- * change any number (the update is element-wise and both sums have fixed orders). PRIME also trains its implicit reward
- * model here with its cross-entropy loss, and writes it next to the policy. The output is the
- * step's metrics as one JSON object.
+ * Every file is streamed a chunk at a time, so a worker's memory for the step is a few chunks,
+ * not a slice; the number of slices ({@link #sliceCount}) spreads the work; slicing does not
+ * change any number (the update is element-wise and both sums have fixed orders). PRIME also
+ * trains its implicit reward model here with its cross-entropy loss, and writes it next to the
+ * policy. The output is the step's metrics as one JSON object.
  */
 public final class GradientStep extends PTransform<PCollection<TrainingExample>, PCollection<String>> {
   public static final String METRICS_NAMESPACE = "spro.gradient";
@@ -132,14 +133,15 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .setCoder(StringUtf8Coder.of());
   }
 
-  /** The most fp32 bytes of one slice: its owner holds a few copies (sum, master, moments, gradient). */
+  /** The most fp32 bytes of one slice (its files: gradient sum, master and moments), whole tensors aside. */
   static final long SLICE_BYTES = 256L << 20;
 
   /**
    * Slices of the optimizer step: one per worker shard at least, and enough that none holds more
-   * than {@link #SLICE_BYTES} of fp32 values (8 for a 0.5B model), so a slice owner's memory is
-   * bounded whatever the model's size. From the policy checkpoint's header; slicing changes no
-   * number.
+   * than {@link #SLICE_BYTES} of fp32 values (8 for a 0.5B model), so the step spreads over the
+   * workers and no state file grows with the model. (A slice owner's memory is one chunk of each
+   * file, whatever the slice's size: the slices are streamed.) From the policy checkpoint's
+   * header; slicing changes no number.
    */
   static int sliceCount(IterationContext ctx) {
     long elements = SafeTensors.header(ctx.policy().resolve(ModelCheckpoint.WEIGHTS)).entries().values().stream()
