@@ -88,6 +88,7 @@ public record ModelConfig(
       if (n.hasNonNull("rope_scaling")) {
         throw new IllegalArgumentException("rope_scaling is not supported yet (found " + n.get("rope_scaling") + ")");
       }
+      refuseWhatChangesTheMath(n);
       int hidden = required(n, "hidden_size");
       int heads = required(n, "num_attention_heads");
       return new ModelConfig(
@@ -101,13 +102,52 @@ public record ModelConfig(
           integer(n, "head_dim", heads > 0 ? hidden / heads : 0),
           integer(n, "max_position_embeddings", 2048),
           number(n, "rms_norm_eps", 1e-6),
-          number(n, "rope_theta", 10000.0),
+          ropeTheta(n),
           bool(n, "tie_word_embeddings", false),
           type.equals("qwen2") || bool(n, "attention_bias", false),
           firstInt(n, "bos_token_id"),
           firstInt(n, "eos_token_id"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("model config " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The RoPE base: top-level {@code rope_theta} (transformers 4.x) or {@code
+   * rope_parameters.rope_theta} (5.x writes only that); 10,000 when neither is there. Reading only
+   * the first made a re-saved Qwen2 (10^6) or Llama 3 (5 x 10^5) silently use 10,000.
+   */
+  static double ropeTheta(JsonNode n) {
+    JsonNode parameters = n.path("rope_parameters");
+    boolean top = n.hasNonNull("rope_theta");
+    boolean nested = parameters.hasNonNull("rope_theta");
+    if (top && nested && n.get("rope_theta").asDouble() != parameters.get("rope_theta").asDouble()) {
+      throw new IllegalArgumentException("rope_theta " + n.get("rope_theta") + " and rope_parameters.rope_theta "
+          + parameters.get("rope_theta") + " disagree; keep one");
+    }
+    return top ? number(n, "rope_theta", 10000.0) : nested ? number(parameters, "rope_theta", 10000.0) : 10000.0;
+  }
+
+  /**
+   * Fields that would make this decoder compute something else than transformers does, refused by
+   * name instead of ignored: a RoPE type other than the default, an activation other than SiLU,
+   * sliding-window attention, biases on the MLP.
+   */
+  private static void refuseWhatChangesTheMath(JsonNode n) {
+    String ropeType = n.path("rope_parameters").path("rope_type").asText("default");
+    if (!ropeType.equals("default")) {
+      throw new IllegalArgumentException("rope_parameters.rope_type '" + ropeType + "' is not supported yet (default only)");
+    }
+    String act = n.path("hidden_act").asText("silu");
+    if (!act.equals("silu")) {
+      throw new IllegalArgumentException("hidden_act '" + act + "' is not supported (silu)");
+    }
+    if (n.path("use_sliding_window").asBoolean(false)) {
+      throw new IllegalArgumentException("sliding-window attention (use_sliding_window: true, sliding_window "
+          + n.path("sliding_window") + ") is not supported; this decoder attends to the whole context");
+    }
+    if (n.path("mlp_bias").asBoolean(false)) {
+      throw new IllegalArgumentException("mlp_bias: true is not supported (MLP projections without bias)");
     }
   }
 
