@@ -114,8 +114,14 @@ class MasterWeightsTest {
     return out;
   }
 
+  /** The fp32 master weights the checkpoint keeps with its optimizer state ({@code master.NAME}). */
   static Map<String, float[]> masters(Path checkpoint) {
-    return OptimizerFiles.masters(checkpoint, name -> true);
+    Map<String, float[]> out = new HashMap<>();
+    for (Path f : OptimizerFiles.of(checkpoint)) {
+      SafeTensors.read(f, n -> n.startsWith(OptimizerFiles.MASTER)).tensors()
+          .forEach((n, t) -> out.put(n.substring(OptimizerFiles.MASTER.length()), t.values()));
+    }
+    return out;
   }
 
   static double distance(Map<String, float[]> a, Map<String, float[]> b) {

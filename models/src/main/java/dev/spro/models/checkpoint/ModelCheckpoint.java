@@ -56,7 +56,7 @@ public final class ModelCheckpoint {
         SafeTensorsReader r = source.get(name);
         SafeTensors.Tensor t = r.tensor(name);
         try {
-          requireFinite(List.of(t));
+          requireFinite(t);
         } catch (IllegalArgumentException e) {
           throw new BadTensor(r.file() + ": " + e.getMessage(), e);
         }
@@ -128,20 +128,19 @@ public final class ModelCheckpoint {
    * token 0, NaN losses give NaN gradients), so a checkpoint with one is refused when it is
    * loaded, naming the tensor.
    */
-  static void requireFinite(java.util.Collection<SafeTensors.Tensor> tensors) {
-    for (SafeTensors.Tensor t : tensors) {
-      long bad = 0;
-      for (float v : t.values()) {
-        if (!Float.isFinite(v)) {
-          bad++;
-        }
-      }
-      if (bad > 0) {
-        throw new IllegalArgumentException("tensor " + t.name() + " has " + bad + " non-finite values (NaN or infinity): "
-            + "the checkpoint is corrupt or training diverged; restore the file, or resume from an earlier iteration");
+  static void requireFinite(SafeTensors.Tensor t) {
+    long bad = 0;
+    for (float v : t.values()) {
+      if (!Float.isFinite(v)) {
+        bad++;
       }
     }
+    if (bad > 0) {
+      throw new IllegalArgumentException("tensor " + t.name() + " has " + bad + " non-finite values (NaN or infinity): "
+          + "the checkpoint is corrupt or training diverged; restore the file, or resume from an earlier iteration");
+    }
   }
+
 
   /**
    * Writes {@code model} to {@code dir} atomically; {@code extraFiles} (name to writer) are

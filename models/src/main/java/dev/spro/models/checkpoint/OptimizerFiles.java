@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -43,15 +40,5 @@ public final class OptimizerFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + checkpoint + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The fp32 master weights {@code checkpoint} keeps, of the parameters {@code wanted} accepts. */
-  public static Map<String, float[]> masters(Path checkpoint, Predicate<String> wanted) {
-    Map<String, float[]> out = new LinkedHashMap<>();
-    for (Path f : of(checkpoint)) {
-      SafeTensors.read(f, n -> n.startsWith(MASTER) && wanted.test(n.substring(MASTER.length()))).tensors()
-          .forEach((n, t) -> out.put(n.substring(MASTER.length()), t.values()));
-    }
-    return out;
   }
 }

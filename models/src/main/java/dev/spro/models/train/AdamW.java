@@ -151,22 +151,6 @@ public final class AdamW implements AutoCloseable {
         "weight_decay", Double.toString(hyper.weightDecay()));
   }
 
-  /**
-   * The state of some parameters (one slice of a sharded optimizer): {@code step}, and the
-   * moments found among {@code state} ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}; other
-   * tensors are ignored, absent moments start at zero).
-   */
-  public static AdamW restore(Hyper hyper, NDManager parent, long step, Map<String, SafeTensors.Tensor> state) {
-    AdamW opt = new AdamW(hyper, parent);
-    opt.step = step;
-    for (SafeTensors.Tensor t : state.values()) {
-      if (isMoment(t.name())) {
-        opt.putMoment(t.name(), EngineArrays.create(opt.manager, t.values(), new Shape(t.shape())));
-      }
-    }
-    return opt;
-  }
-
   private static boolean isMoment(String tensorName) {
     return tensorName.startsWith(EXP_AVG) || tensorName.startsWith(EXP_AVG_SQ);
   }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * A claim check for tensors: what travels in a Beam element is this file's path and sha256, never
@@ -19,17 +18,6 @@ import java.util.function.Predicate;
  * read checks it against the hash first.
  */
 public record TensorFile(String path, String sha256, long bytes) implements Serializable {
-
-  /** Writes {@code tensors} to {@code file} and returns its claim. */
-  public static TensorFile write(Path file, Collection<SafeTensors.Tensor> tensors, Map<String, String> metadata) {
-    try {
-      Files.createDirectories(file.getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
-    SafeTensors.write(file, tensors, metadata);
-    return of(file);
-  }
 
   /**
    * A writer of {@code entries} into {@code file} (its directory created); {@link #commit} it to
@@ -62,22 +50,6 @@ public record TensorFile(String path, String sha256, long bytes) implements Seri
   public SafeTensorsReader open() {
     verify();
     return SafeTensorsReader.open(Path.of(path));
-  }
-
-  /** The header (names, dtypes, shapes, metadata), after checking the file against its hash. */
-  public SafeTensors.Contents header() {
-    verify();
-    return SafeTensors.header(Path.of(path));
-  }
-
-  /** The tensors {@code wanted} accepts, after checking the file against its hash. */
-  public SafeTensors.Contents read(Predicate<String> wanted) {
-    verify();
-    return SafeTensors.read(Path.of(path), wanted);
-  }
-
-  public SafeTensors.Contents read() {
-    return read(name -> true);
   }
 
   private void verify() {
