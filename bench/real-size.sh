@@ -4,7 +4,8 @@
 # iterations on the embedded cluster with parallelism 2, the launcher's default JVM options. Prints
 # the process's peak resident memory (sampled here, and per stage as the workers report it), seconds
 # per stage, sampling and training tokens/s, model loads and bytes read per iteration, and the same
-# shape in PyTorch fp32 on this CPU with the same threads as the ratio anchor; then crashes a run in
+# shape in PyTorch fp32 on this CPU with the same threads and batches (sampling.batchRows, the micro-
+# batch) as the ratio anchor, and PyTorch sampling all rows in one batch beside it; then crashes a run in
 # iteration 1's gradient stage, resumes it and compares the final checkpoint's bytes.
 #   bench/real-size.sh [OUT]        (default OUT: bench/out/real-size-full; ~20 min on 2 cores)
 # Env: CHECK_RESUME=0 skips the crash and resume (~8 min); MODEL_THREADS sets model.threads (engine
@@ -16,7 +17,7 @@ SPRO="${SPRO:-$ROOT/spro}"
 OUT="$(mkdir -p "${1:-$ROOT/bench/out/real-size-full}" && cd "${1:-$ROOT/bench/out/real-size-full}" && pwd)"
 SHARED="$(cd "$ROOT/.." && pwd)/shared"
 VENV="$ROOT/bench/out/venv"
-PROMPTS=4 SAMPLES=4 NEW_TOKENS=64 MICRO=2
+PROMPTS=4 SAMPLES=4 NEW_TOKENS=64 MICRO=2 BATCH_ROWS=8
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   echo "installing the torch CPU wheel into $VENV (from this machine's local wheels) ..." >&2
@@ -34,7 +35,7 @@ model:
   eosToken: "<|endoftext|>"
   chatTemplate: chatml
   threads: ${MODEL_THREADS:-0}
-sampling: {samplesPerPrompt: $SAMPLES, maxNewTokens: $NEW_TOKENS, batchRows: 8}
+sampling: {samplesPerPrompt: $SAMPLES, maxNewTokens: $NEW_TOKENS, batchRows: $BATCH_ROWS}
 optimizer: {lr: 1.0e-6, microBatch: $MICRO}
 loss: {entropyCoef: 0.001}
 warmStart: {enabled: false}
@@ -71,7 +72,7 @@ PROMPT_LEN=$(python3 -c "
 import json
 m = [json.loads(l) for l in open('$OUT/run/metrics.jsonl') if '\"train\"' in l]
 print(round(sum(x['prompt_length/mean'] for x in m) / len(m)))")
-TORCH=$(cd "$ROOT/bench" && "$VENV/bin/python" -W ignore torch_real_size.py 2 $((PROMPTS * SAMPLES)) "$PROMPT_LEN" "$NEW_TOKENS" "$MICRO" | tail -1)
+TORCH=$(cd "$ROOT/bench" && "$VENV/bin/python" -W ignore torch_real_size.py 2 $((PROMPTS * SAMPLES)) "$PROMPT_LEN" "$NEW_TOKENS" "$MICRO" "$BATCH_ROWS" | tail -1)
 
 SAME="not checked (CHECK_RESUME=0)" RESUME_PEAK="-"
 if [ "${CHECK_RESUME:-1}" != 0 ]; then
@@ -89,7 +90,8 @@ workers = int(sys.argv[7])
 lines = [json.loads(l) for l in open(metrics) if json.loads(l).get("phase") == "train"]
 print(f"peak resident memory of the training JVM (sampled every second): {peak:.1f} GB (target <= 16 GB)")
 print(f"PyTorch fp32 (torch {torch['torch']}, {torch['threads']} threads), same shape and batch: "
-      f"sampling {torch['sampling_tokens_per_s']} tokens/s, training {torch['training_tokens_per_s']} tokens/s, "
+      f"sampling {torch['sampling_tokens_per_s']} tokens/s in batches of {torch['batch_rows']} rows as the run samples "
+      f"({torch['sampling_one_batch_tokens_per_s']} in one batch of {rows}), training {torch['training_tokens_per_s']} tokens/s, "
       f"peak {torch['peak_rss_gb']} GB (policy, gradients and moments; no reference)")
 for m in lines:
     k = m["iteration"]

@@ -2,10 +2,11 @@
 the same CPU and thread count, in eager PyTorch. Prints one JSON line: sampling and training
 tokens/s and the process's peak resident memory.
 
-    torch_real_size.py THREADS ROWS PROMPT_LEN NEW_TOKENS MICRO_BATCH
+    torch_real_size.py THREADS ROWS PROMPT_LEN NEW_TOKENS MICRO_BATCH BATCH_ROWS
 
-Sampling: ROWS rows of PROMPT_LEN tokens, NEW_TOKENS steps with a key/value cache, a draw from the
-full softmax each step. Training: the same ROWS rows of PROMPT_LEN + NEW_TOKENS tokens in
+Sampling: ROWS rows of PROMPT_LEN tokens in batches of BATCH_ROWS rows (the run's sampling.batchRows:
+the same work in the same pieces), NEW_TOKENS steps with a key/value cache, a draw from the full
+softmax each step; also all ROWS rows in one batch, reported beside it. Training: the same ROWS rows of PROMPT_LEN + NEW_TOKENS tokens in
 micro-batches of MICRO_BATCH rows, log-probs of the response tokens, backward, one AdamW step.
 Weights are random (throughput does not depend on them); q/k/v carry biases as Qwen2's do. After a
 warm-up, each is measured twice and the better run kept.
@@ -32,11 +33,17 @@ def with_qkv_bias(model):
     return model
 
 
+def sample(model, rows, prompt, new, batch_rows):
+    start = time.perf_counter()
+    for i in range(0, rows, batch_rows):
+        sample_batch(model, min(batch_rows, rows - i), prompt, new)
+    return rows * new / (time.perf_counter() - start)
+
+
 @torch.no_grad()
-def sample(model, rows, prompt, new):
+def sample_batch(model, rows, prompt, new):
     g = torch.Generator().manual_seed(2)
     ids = torch.randint(3, QWEN25_05B["vocab"], (rows, prompt), generator=g)
-    start = time.perf_counter()
     cache = {}
     pos = torch.arange(prompt)[None].expand(rows, prompt)
     h = model(ids, pos, causal_mask(prompt, prompt, 0), cache)
@@ -48,7 +55,6 @@ def sample(model, rows, prompt, new):
         p = torch.full((rows, 1), prompt + step)
         h = model(nxt, p, causal_mask(1, prompt + step + 1, prompt + step), cache)
         probs = model.logits(h[:, -1]).softmax(-1)
-    return rows * new / (time.perf_counter() - start)
 
 
 def train(model, rows, prompt, new, micro):
@@ -71,17 +77,19 @@ def train(model, rows, prompt, new, micro):
 
 
 def main():
-    threads, rows, prompt, new, micro = (int(a) for a in sys.argv[1:6])
+    threads, rows, prompt, new, micro, batch_rows = (int(a) for a in sys.argv[1:7])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = with_qkv_bias(Decoder(**QWEN25_05B))
-    sample(model, 2, prompt, 4)  # warm-up: first-call allocations and kernel selection stay out of the timing
+    sample(model, 2, prompt, 4, 2)  # warm-up: first-call allocations and kernel selection stay out of the timing
     train(model, micro, prompt, 4, micro)
     model.zero_grad(set_to_none=True)
-    sampling = max(sample(model, rows, prompt, new) for _ in range(2))
+    sampling = max(sample(model, rows, prompt, new, batch_rows) for _ in range(2))
+    one_batch = max(sample(model, rows, prompt, new, rows) for _ in range(2))
     training = max(train(model, rows, prompt, new, micro) for _ in range(2))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(json.dumps({"torch": torch.__version__, "threads": threads, "sampling_tokens_per_s": round(sampling, 1),
+    print(json.dumps({"torch": torch.__version__, "threads": threads, "batch_rows": batch_rows, "sampling_tokens_per_s": round(sampling, 1),
+                      "sampling_one_batch_tokens_per_s": round(one_batch, 1),
                       "training_tokens_per_s": round(training, 1), "peak_rss_gb": round(peak, 2)}), flush=True)
 
 

@@ -13,11 +13,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine sampler draws what the Java sampler it replaced drew ({@link TokenSampler}, kept in
- * the tests as the reference): the same token and log-probability for the same logits and the same
- * uniform draw, for greedy, plain, tempered, top-k, top-p and both — on rows with a real
- * vocabulary's width, with ties, and with rows that are almost one-hot — and never an id at or
- * above the vocabulary limit.
+ * The engine sampler draws what a plain Java loop draws ({@link TokenSampler}, the Java sampler it
+ * replaced, kept in the tests as the reference): the same token and log-probability for the same
+ * logits and the same uniform draw, for greedy, plain, tempered, top-k, top-p and both — on rows
+ * with a real vocabulary's width, with ties, and with rows that are almost one-hot — the draws
+ * follow the softmax, and never an id at or above the vocabulary limit.
  */
 class EngineSamplerTest extends EngineTestBase {
   private static final int VOCAB = 151_936;
@@ -83,6 +83,47 @@ class EngineSamplerTest extends EngineTestBase {
       }
     }
     assertEquals(2 * PARAMS.size() * 4, draws);
+  }
+
+  /**
+   * Uniform draws spread evenly over [0, 1) land on each token as often as its probability says:
+   * inverse-CDF sampling in id order (untruncated) and in probability order (top-k keeping all).
+   */
+  @Test
+  void theDrawsFollowTheSoftmax() {
+    float[] logits = {0.3f, -1.2f, 2.0f, 0.3f, -4.0f, 1.1f};
+    int n = 20_000;
+    float[][] rows = new float[n][];
+    double[] u = new double[n];
+    for (int i = 0; i < n; i++) {
+      rows[i] = logits;
+      u[i] = (i + 0.5) / n;
+    }
+    for (SamplingParams p : List.of(new SamplingParams(1.0, 0, 1.0, 8, Set.of()),
+        new SamplingParams(0.7, 0, 1.0, 8, Set.of()), new SamplingParams(1.0, logits.length, 1.0, 8, Set.of()))) {
+      double[] probs = new double[logits.length];
+      double total = 0;
+      for (int j = 0; j < logits.length; j++) {
+        probs[j] = Math.exp(logits[j] / p.temperature());
+        total += probs[j];
+      }
+      int[] counts = new int[logits.length];
+      try (NDManager m = manager.newSubManager()) {
+        float[] flat = new float[n * logits.length];
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(logits, 0, flat, i * logits.length, logits.length);
+        }
+        EngineSampler.Draw d = EngineSampler.sample(m.create(flat, new Shape(n, logits.length)), p, u);
+        for (int i = 0; i < n; i++) {
+          counts[d.tokens()[i]]++;
+          assertEquals(Math.log(probs[d.tokens()[i]] / total), d.logProbs()[i], 1e-6, p + " row " + i);
+        }
+      }
+      for (int j = 0; j < logits.length; j++) {
+        // evenly spaced draws: each token's share is its probability to within one draw
+        assertEquals(probs[j] / total, (double) counts[j] / n, 1.0 / n, p + " token " + j);
+      }
+    }
   }
 
   @Test

@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
  * The reference the engine sampler is checked against — the Java sampler this project used before
  * {@link EngineSampler}: one row of logits in double precision, temperature, then top-k, then
  * top-p (nucleus), then one uniform draw from the sequence's own generator, walking the candidates
- * sorted by probability (ties by token id).
+ * sorted by probability (ties by token id) — or, with nothing truncated, in token-id order (the
+ * engine sampler's order there: no sort).
  */
 final class TokenSampler {
   private TokenSampler() {}
@@ -33,9 +34,12 @@ final class TokenSampler {
     for (int i = 0; i < v; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, (a, b) -> z[a] != z[b] ? Double.compare(z[b], z[a]) : Integer.compare(a, b));
+    boolean truncates = p.topK() > 0 || p.topP() < 1;
+    if (truncates) {
+      Arrays.sort(order, (a, b) -> z[a] != z[b] ? Double.compare(z[b], z[a]) : Integer.compare(a, b));
+    }
     int keep = p.topK() > 0 ? Math.min(p.topK(), v) : v;
-    double max = z[order[0]];
+    double max = Arrays.stream(z).max().getAsDouble();
     double[] probs = new double[keep];
     double total = 0;
     for (int r = 0; r < keep; r++) {
