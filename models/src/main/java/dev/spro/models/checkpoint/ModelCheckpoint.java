@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spro.models.config.GenerationConfig;
 import dev.spro.models.config.ModelConfig;
 import dev.spro.models.io.AtomicFiles;
 import dev.spro.models.nn.Transformer;
@@ -149,7 +150,7 @@ public final class ModelCheckpoint {
   public static void save(Transformer model, Path dir, Map<String, FileWriter> extraFiles) {
     try {
       AtomicFiles.writeDirectory(dir, tmp -> {
-        model.config().write(tmp.resolve(CONFIG));
+        model.config().write(tmp.resolve(CONFIG), storedDtype(model).torchName());
         // a parameter at a time: the heap holds one tensor, never the model
         try (SafeTensorsWriter w = SafeTensorsWriter.create(tmp.resolve(WEIGHTS), model.tensorEntries(), Map.of("format", "pt"))) {
           for (SafeTensors.Entry e : model.tensorEntries()) {
@@ -164,6 +165,27 @@ public final class ModelCheckpoint {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save checkpoint " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Copies {@code from}'s {@code generation_config.json} (its eos ids, its sampling defaults) into
+   * directory {@code to}, if it has one: a checkpoint and its export end responses where the
+   * user's model did.
+   */
+  public static void copyGenerationConfig(Path from, Path to) throws IOException {
+    Path file = from.resolve(GenerationConfig.FILE);
+    if (Files.isRegularFile(file)) {
+      Files.copy(file, to.resolve(GenerationConfig.FILE));
+    }
+  }
+
+  /**
+   * The dtype a config.json names for {@code model}'s files: that of its embedding (a 16-bit
+   * checkpoint may keep norms in fp32; the matrices say what the model is stored as).
+   */
+  static SafeTensors.DType storedDtype(Transformer model) {
+    return model.tensorEntries().stream().filter(e -> e.name().equals("model.embed_tokens.weight")).findFirst()
+        .map(SafeTensors.Entry::dtype).orElse(SafeTensors.DType.F32);
   }
 
   public static void save(Transformer model, Path dir) {

@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The shape of a Llama / Qwen2-family decoder, with the field names of a Hugging Face {@code
- * config.json}. {@link #read} accepts real checkpoints' files; {@link #builder} makes small ones.
+ * The shape of a Llama / Qwen2 / Qwen3-family decoder, with the field names of a Hugging Face
+ * {@code config.json}. {@link #read} accepts real checkpoints' files (as transformers 4.x and 5.x
+ * write them); {@link #builder} makes small ones.
  *
- * @param modelType {@code llama} or {@code qwen2}
- * @param attentionBias q/k/v projections have biases (always for Qwen2, {@code attention_bias} for Llama)
+ * @param modelType {@code llama}, {@code qwen2} or {@code qwen3}
+ * @param ropeScaling the rotary frequencies' scaling ({@link RopeScaling#NONE}, or Llama 3's)
+ * @param attentionBias q/k/v projections have biases (always for Qwen2, {@code attention_bias} for Llama and Qwen3)
+ * @param qkNorm queries and keys are RMS-normalised per head before the rotation (Qwen3)
  * @param eosTokenId the end-of-sequence token (-1 when the config names none)
  */
 public record ModelConfig(
@@ -29,8 +32,10 @@ public record ModelConfig(
     int maxPositionEmbeddings,
     double rmsNormEps,
     double ropeTheta,
+    RopeScaling ropeScaling,
     boolean tieWordEmbeddings,
     boolean attentionBias,
+    boolean qkNorm,
     int bosTokenId,
     int eosTokenId)
     implements Serializable {
@@ -45,6 +50,7 @@ public record ModelConfig(
         "num_attention_heads (" + numAttentionHeads + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
     check(headDim > 0 && headDim % 2 == 0, "head_dim must be even and > 0 (rotary embeddings rotate pairs), was " + headDim);
     check(rmsNormEps > 0 && ropeTheta > 0, "rms_norm_eps and rope_theta must be > 0");
+    check(ropeScaling != null, "rope scaling must be given (RopeScaling.NONE for none)");
   }
 
   private static void check(boolean ok, String message) {
@@ -65,7 +71,7 @@ public record ModelConfig(
     long kv = (long) numKeyValueHeads * headDim;
     long attn = h * q + 2 * h * kv + q * h + (attentionBias ? q + 2 * kv : 0);
     long mlp = 3 * h * intermediateSize;
-    long layer = attn + mlp + 2 * h;
+    long layer = attn + mlp + 2 * h + (qkNorm ? 2L * headDim : 0);
     return vocabSize * h * (tieWordEmbeddings ? 1 : 2) + numHiddenLayers * layer + h;
   }
 
@@ -82,11 +88,8 @@ public record ModelConfig(
     }
     try {
       String type = text(n, "model_type", "llama");
-      if (!type.equals("llama") && !type.equals("qwen2")) {
-        throw new IllegalArgumentException("model_type '" + type + "' is not supported (llama, qwen2)");
-      }
-      if (n.hasNonNull("rope_scaling")) {
-        throw new IllegalArgumentException("rope_scaling is not supported yet (found " + n.get("rope_scaling") + ")");
+      if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("qwen3")) {
+        throw new IllegalArgumentException("model_type '" + type + "' is not supported (llama, qwen2, qwen3)");
       }
       refuseWhatChangesTheMath(n);
       int hidden = required(n, "hidden_size");
@@ -103,8 +106,10 @@ public record ModelConfig(
           integer(n, "max_position_embeddings", 2048),
           number(n, "rms_norm_eps", 1e-6),
           ropeTheta(n),
+          RopeScaling.read(n),
           bool(n, "tie_word_embeddings", false),
           type.equals("qwen2") || bool(n, "attention_bias", false),
+          type.equals("qwen3"),
           firstInt(n, "bos_token_id"),
           firstInt(n, "eos_token_id"));
     } catch (IllegalArgumentException e) {
@@ -130,17 +135,26 @@ public record ModelConfig(
 
   /**
    * Fields that would make this decoder compute something else than transformers does, refused by
-   * name instead of ignored: a RoPE type other than the default, an activation other than SiLU,
-   * sliding-window attention, biases on the MLP.
+   * name instead of ignored: an activation other than SiLU, sliding-window attention, biases on the
+   * MLP, a rotary embedding over part of each head. (A RoPE type other than default or llama3 is
+   * refused by {@link RopeScaling}.)
    */
   private static void refuseWhatChangesTheMath(JsonNode n) {
-    String ropeType = n.path("rope_parameters").path("rope_type").asText("default");
-    if (!ropeType.equals("default")) {
-      throw new IllegalArgumentException("rope_parameters.rope_type '" + ropeType + "' is not supported yet (default only)");
+    for (JsonNode holder : new JsonNode[] {n, n.path("rope_parameters")}) {
+      if (holder.hasNonNull("partial_rotary_factor") && holder.get("partial_rotary_factor").asDouble() != 1.0) {
+        throw new IllegalArgumentException("partial_rotary_factor " + holder.get("partial_rotary_factor")
+            + " is not supported (rotary embedding over the whole head)");
+      }
     }
     String act = n.path("hidden_act").asText("silu");
     if (!act.equals("silu")) {
       throw new IllegalArgumentException("hidden_act '" + act + "' is not supported (silu)");
+    }
+    for (JsonNode layerType : n.path("layer_types")) {
+      if (!layerType.asText().equals("full_attention")) {
+        throw new IllegalArgumentException("layer_types " + n.get("layer_types") + " has '" + layerType.asText()
+            + "' layers; this decoder attends to the whole context in every layer (full_attention)");
+      }
     }
     if (n.path("use_sliding_window").asBoolean(false)) {
       throw new IllegalArgumentException("sliding-window attention (use_sliding_window: true, sliding_window "
@@ -159,7 +173,11 @@ public record ModelConfig(
   /** Writes this config as a Hugging Face {@code config.json} whose weights are stored as {@code torchDtype}. */
   public void write(Path file, String torchDtype) throws IOException {
     ObjectNode n = JSON.createObjectNode();
-    n.putArray("architectures").add(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+    n.putArray("architectures").add(switch (modelType) {
+      case "qwen2" -> "Qwen2ForCausalLM";
+      case "qwen3" -> "Qwen3ForCausalLM";
+      default -> "LlamaForCausalLM";
+    });
     n.put("model_type", modelType);
     n.put("vocab_size", vocabSize);
     n.put("hidden_size", hiddenSize);
@@ -171,6 +189,7 @@ public record ModelConfig(
     n.put("max_position_embeddings", maxPositionEmbeddings);
     n.put("rms_norm_eps", rmsNormEps);
     n.put("rope_theta", ropeTheta);
+    ropeScaling.write(n);
     n.put("tie_word_embeddings", tieWordEmbeddings);
     n.put("attention_bias", attentionBias);
     n.put("hidden_act", "silu");
@@ -258,6 +277,7 @@ public record ModelConfig(
     private int maxPositionEmbeddings = 512;
     private double rmsNormEps = 1e-6;
     private double ropeTheta = 10000;
+    private RopeScaling ropeScaling = RopeScaling.NONE;
     private boolean tieWordEmbeddings = true;
     private boolean attentionBias = false;
     private int bosTokenId = -1;
@@ -274,6 +294,7 @@ public record ModelConfig(
     public Builder maxPositions(int v) { maxPositionEmbeddings = v; return this; }
     public Builder rmsNormEps(double v) { rmsNormEps = v; return this; }
     public Builder ropeTheta(double v) { ropeTheta = v; return this; }
+    public Builder ropeScaling(RopeScaling v) { ropeScaling = v; return this; }
     public Builder tieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
     public Builder attentionBias(boolean v) { attentionBias = v; return this; }
     public Builder bosTokenId(int v) { bosTokenId = v; return this; }
@@ -282,8 +303,8 @@ public record ModelConfig(
     public ModelConfig build() {
       int hd = headDim > 0 ? headDim : hiddenSize / numAttentionHeads;
       return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-          numKeyValueHeads, hd, maxPositionEmbeddings, rmsNormEps, ropeTheta, tieWordEmbeddings,
-          attentionBias || modelType.equals("qwen2"), bosTokenId, eosTokenId);
+          numKeyValueHeads, hd, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings,
+          attentionBias || modelType.equals("qwen2"), modelType.equals("qwen3"), bosTokenId, eosTokenId);
     }
   }
 }

@@ -6,8 +6,7 @@ import java.util.Map;
 /**
  * The shapes users start from, as their Hugging Face config.json give them: what {@code spro
  * init --shape} writes as a randomly initialised model for smoke tests and benchmarks at real
- * size. Llama 3.2's RoPE frequency scaling ({@code rope_type: llama3}) is not modelled yet; its
- * shape here is the plain-RoPE one with the same sizes.
+ * size, with the RoPE base and scaling of the released configs.
  */
 public final class ModelShapes {
   private ModelShapes() {}
@@ -21,7 +20,11 @@ public final class ModelShapes {
     m.put("qwen2.5-7b", qwen2(3584, 18944, 28, 28, 4).tieWordEmbeddings(false));
     m.put("llama-3.2-1b", ModelConfig.builder().modelType("llama").vocabSize(128_256).hiddenSize(2048)
         .intermediateSize(8192).layers(16).heads(32).kvHeads(8).headDim(64).maxPositions(131_072).rmsNormEps(1e-5)
-        .ropeTheta(500_000).tieWordEmbeddings(true).bosTokenId(128_000).eosTokenId(128_001));
+        .ropeTheta(500_000).ropeScaling(RopeScaling.llama3(32, 1, 4, 8192)).tieWordEmbeddings(true)
+        .bosTokenId(128_000).eosTokenId(128_001));
+    m.put("qwen3-0.6b", ModelConfig.builder().modelType("qwen3").vocabSize(151_936).hiddenSize(1024)
+        .intermediateSize(3072).layers(28).heads(16).kvHeads(8).headDim(128).maxPositions(40_960).rmsNormEps(1e-6)
+        .ropeTheta(1_000_000).tieWordEmbeddings(true).bosTokenId(151_643).eosTokenId(151_645));
     return m;
   }
 

@@ -27,7 +27,9 @@ import java.util.SplittableRandom;
  *   x = embed(tokens)
  *   for each layer:
  *     h = rmsnorm(x)                      q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)
+ *     (Qwen3) q, k = rmsnorm(q), rmsnorm(k)          per head, over the head dimension
  *     q, k = rope(q), rope(k)             rotary position embeddings, HF's rotate-half layout
+ *                                         (Llama 3.1/3.2: frequencies scaled, RopeScaling)
  *     a = softmax(q k^T / sqrt(d) + mask) v        grouped-query: each k/v head serves kvGroups q heads
  *     x = x + a Wo
  *     x = x + down(silu(gate(rmsnorm(x))) * up(rmsnorm(x)))       SwiGLU
@@ -59,11 +61,7 @@ public final class Transformer implements AutoCloseable {
     this.config = config;
     this.manager = parent.newSubManager();
     this.dtype = dtype;
-    int half = config.headDim() / 2;
-    this.inverseFrequencies = new double[half];
-    for (int i = 0; i < half; i++) {
-      inverseFrequencies[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
-    }
+    this.inverseFrequencies = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
   }
 
   // ---------------------------------------------------------------- construction
@@ -85,6 +83,10 @@ public final class Transformer implements AutoCloseable {
         shapes.put(p + "self_attn.q_proj.bias", new long[] {q});
         shapes.put(p + "self_attn.k_proj.bias", new long[] {kv});
         shapes.put(p + "self_attn.v_proj.bias", new long[] {kv});
+      }
+      if (c.qkNorm()) {
+        shapes.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+        shapes.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
       }
       shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
       shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
@@ -110,7 +112,7 @@ public final class Transformer implements AutoCloseable {
     for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
       String name = e.getKey();
       float[] values = new float[(int) Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact)];
-      if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
+      if (name.endsWith("norm.weight")) { // every RMSNorm: input, post-attention, final, Qwen3 q/k
         Arrays.fill(values, 1f);
       } else if (!name.endsWith(".bias")) {
         double std = 0.02 * (name.contains("o_proj") || name.contains("down_proj") ? residualScale : 1);
@@ -288,8 +290,15 @@ public final class Transformer implements AutoCloseable {
     int d = config.headDim();
 
     NDArray h = rmsNorm(x, p(pre + "input_layernorm.weight"));
-    NDArray q = project(h, pre + "self_attn.q_proj").reshape(b, t, heads, d).transpose(0, 2, 1, 3);
-    NDArray k = project(h, pre + "self_attn.k_proj").reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+    NDArray q = project(h, pre + "self_attn.q_proj").reshape(b, t, heads, d);
+    NDArray k = project(h, pre + "self_attn.k_proj").reshape(b, t, kvHeads, d);
+    if (config.qkNorm()) {
+      // Qwen3: each head's query and key RMS-normalised over the head dimension, before the rotation
+      q = rmsNorm(q, p(pre + "self_attn.q_norm.weight"));
+      k = rmsNorm(k, p(pre + "self_attn.k_norm.weight"));
+    }
+    q = q.transpose(0, 2, 1, 3);
+    k = k.transpose(0, 2, 1, 3);
     NDArray v = project(h, pre + "self_attn.v_proj").reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
     q = rotate(q, cos, sin);
     k = rotate(k, cos, sin);

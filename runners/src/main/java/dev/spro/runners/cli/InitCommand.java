@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
     description = {"Writes a randomly initialised model of a known shape as a Hugging Face directory.",
-        "Shapes: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, qwen2.5-7b, llama-3.2-1b; the options below override them."})
+        "Shapes: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, qwen2.5-7b, llama-3.2-1b, qwen3-0.6b; the options below override them."})
 public final class InitCommand implements Callable<Integer> {
   @Option(names = "--shape", paramLabel = "NAME", required = true, description = "The model's shape (see above).")
   String shape;
