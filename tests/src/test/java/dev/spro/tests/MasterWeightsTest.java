@@ -45,6 +45,9 @@ class MasterWeightsTest {
       narrowed.add(new SafeTensors.Tensor(t.name(), SafeTensors.DType.BF16, t.shape(), t.values()));
     }
     SafeTensors.write(bf16.resolve(ModelCheckpoint.WEIGHTS), narrowed, Map.of("format", "pt"));
+    // and a generation_config.json, which every checkpoint and the export carry along
+    int eos = dev.spro.models.config.ModelConfig.read(bf16.resolve(ModelCheckpoint.CONFIG)).eosTokenId();
+    Files.writeString(bf16.resolve("generation_config.json"), "{\"eos_token_id\": [" + eos + "], \"temperature\": 0.7}\n");
 
     RunConfig c = Runs.tiny();
     c.run.iterations = 3;
@@ -84,6 +87,10 @@ class MasterWeightsTest {
         .allMatch(e -> e.dtype() == SafeTensors.DType.BF16));
     assertTrue(Files.readString(bf16Export.resolve(ModelCheckpoint.CONFIG)).contains("\"torch_dtype\" : \"bfloat16\""));
     assertTrue(Files.readString(fp32Export.resolve(ModelCheckpoint.CONFIG)).contains("\"torch_dtype\" : \"float32\""));
+    for (Path dir : List.of(RunLayout.checkpoint(run, 0), RunLayout.checkpoint(run, 3), bf16Export)) {
+      assertArrayEquals(Files.readAllBytes(bf16.resolve("generation_config.json")),
+          Files.readAllBytes(dir.resolve("generation_config.json")), dir.toString());
+    }
     Map<String, float[]> exported = weights(fp32Export);
     m3.forEach((n, v) -> assertArrayEquals(v, exported.get(n), "the fp32 export is the master: " + n));
     // over --max-shard-size, shards and an index as save_pretrained writes them, holding the same tensors

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.models.checkpoint.ModelCheckpoint;
+import dev.spro.models.config.GenerationConfig;
 import dev.spro.models.config.ModelConfig;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.models.io.AtomicFiles;
@@ -63,8 +64,14 @@ final class InitialCheckpoint {
       if (!Files.isDirectory(init)) {
         DjlRuntime.init(DjlRuntime.settings().intraOpThreads(config.model.threads));
         try (NDManager manager = Engine.getInstance().newBaseManager(); Transformer model = initialModel(manager)) {
-          Map<String, ModelCheckpoint.FileWriter> extra = warm ? Map.of()
-              : Map.of(GradientStep.MANIFEST, file -> manifests.write(file.getParent(), 0, 0, config.run.seed));
+          Map<String, ModelCheckpoint.FileWriter> extra = new java.util.LinkedHashMap<>();
+          if (config.model.checkpoint != null) {
+            extra.put(GenerationConfig.FILE, file -> ModelCheckpoint.copyGenerationConfig(Path.of(config.model.checkpoint),
+                file.getParent()));
+          }
+          if (!warm) { // last: the manifest lists the files before it
+            extra.put(GradientStep.MANIFEST, file -> manifests.write(file.getParent(), 0, 0, config.run.seed));
+          }
           ModelCheckpoint.save(model, init, extra);
         }
       }

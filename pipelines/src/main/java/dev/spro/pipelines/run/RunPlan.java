@@ -1,5 +1,6 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.models.config.GenerationConfig;
 import dev.spro.models.config.ModelConfig;
 import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.engine.DeviceChoice;
@@ -44,15 +45,17 @@ public final class RunPlan {
   private final Dataset dataset;
   private final ModelSpec spec;
   private final int eosId;
+  private final Set<Integer> stopIds;
   private final int vocabSize;
   private final Manifests manifests;
   private final List<String> notes = new ArrayList<>();
 
-  private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, int vocabSize) {
+  private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, Set<Integer> stopIds, int vocabSize) {
     this.config = config;
     this.dataset = dataset;
     this.spec = spec;
     this.eosId = eosId;
+    this.stopIds = stopIds;
     this.vocabSize = vocabSize;
     this.manifests = new Manifests(config.hash(), dataset.size(), config.data.batchSize, config.algorithm.name);
   }
@@ -69,9 +72,11 @@ public final class RunPlan {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(config.source, "model.tokenizer '" + config.model.tokenizer + "': " + e.getMessage(), e);
     }
-    checkCheckpoint(config, spec.tokenizer() instanceof TokenizerSpec.Chars ? vocab : eos + 1);
+    List<Integer> checkpointEos = checkCheckpoint(config, spec.tokenizer() instanceof TokenizerSpec.Chars ? vocab : eos + 1);
+    Set<Integer> stops = new java.util.TreeSet<>(checkpointEos);
+    stops.add(eos);
     Dataset data = Dataset.resolve(config);
-    RunPlan plan = new RunPlan(config, data, spec, eos, vocab);
+    RunPlan plan = new RunPlan(config, data, spec, eos, Set.copyOf(stops), vocab);
     plan.notes.addAll(config.notes);
     plan.checkVerifiers();
     if (data.size() < config.data.batchSize) {
@@ -103,6 +108,14 @@ public final class RunPlan {
     return eosId;
   }
 
+  /**
+   * The ids a response ends on: {@code model.eosToken}'s, and every {@code eos_token_id} of the
+   * checkpoint's {@code generation_config.json} (as transformers' {@code generate} stops on them).
+   */
+  public Set<Integer> stopIds() {
+    return stopIds;
+  }
+
   public int vocabSize() {
     return vocabSize;
   }
@@ -114,11 +127,11 @@ public final class RunPlan {
 
   public SamplingParams sampling() {
     RunConfig.Sampling s = config.sampling;
-    return new SamplingParams(s.temperature, s.topK, s.topP, s.maxNewTokens, Set.of(eosId));
+    return new SamplingParams(s.temperature, s.topK, s.topP, s.maxNewTokens, stopIds);
   }
 
   public SamplingParams greedy() {
-    return SamplingParams.greedy(config.sampling.maxNewTokens, Set.of(eosId));
+    return SamplingParams.greedy(config.sampling.maxNewTokens, stopIds);
   }
 
   public Manifests manifests() {
@@ -166,14 +179,15 @@ public final class RunPlan {
   }
 
   /** The starting checkpoint has its files and at least {@code tokenIds} embedding rows. */
-  private static void checkCheckpoint(RunConfig config, int tokenIds) {
+  /** Checks the checkpoint directory against the tokenizer; returns its generation config's eos ids (none without one). */
+  private static List<Integer> checkCheckpoint(RunConfig config, int tokenIds) {
     if (config.model.checkpoint == null) {
       if (!config.model.tokenizer.equals("char")) {
         throw new ConfigException(config.source, "model.checkpoint is not set: a new model (model.init) is made for the "
             + "built-in char tokenizer only; with model.tokenizer '" + config.model.tokenizer + "' start from a Hugging "
             + "Face checkpoint directory (model.checkpoint: DIR)");
       }
-      return;
+      return List.of();
     }
     Path dir = Path.of(config.model.checkpoint);
     if (!Files.isRegularFile(dir.resolve(ModelCheckpoint.CONFIG))) {
@@ -197,6 +211,19 @@ public final class RunPlan {
           + " embedding rows, but model.tokenizer '" + config.model.tokenizer + "' needs token ids up to " + (tokenIds - 1)
           + ": they do not belong together");
     }
+    List<Integer> eos;
+    try {
+      eos = GenerationConfig.read(dir).eosTokenIds();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(config.source, "model.checkpoint '" + dir + "': " + e.getMessage(), e);
+    }
+    for (int id : eos) {
+      if (id >= mc.vocabSize()) {
+        throw new ConfigException(config.source, "model.checkpoint '" + dir + "': " + GenerationConfig.FILE
+            + " names eos_token_id " + id + ", but the model has " + mc.vocabSize() + " embedding rows");
+      }
+    }
+    return eos;
   }
 
   /** Every custom verifier class loads and is a Verifier, and every data source of the dataset has a verifier. */

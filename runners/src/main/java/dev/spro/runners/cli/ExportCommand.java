@@ -78,6 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
       config.put("torch_dtype", torchDtype);
       AtomicFiles.writeDirectory(out, tmp -> {
         Files.writeString(tmp.resolve(ModelCheckpoint.CONFIG), config.toPrettyString() + "\n");
+        ModelCheckpoint.copyGenerationConfig(checkpoint, tmp);
         ObjectNode index = JSON.createObjectNode();
         ObjectNode weightMap = JSON.createObjectNode();
         long total = 0;

@@ -112,6 +112,7 @@ final class CommitCheckpointFn extends DoFn<Integer, String> {
       state.put(MetricNames.ACTOR_GRAD_NORM, first.gradNorm());
       AtomicFiles.writeDirectory(to, tmp -> {
         Files.copy(from.resolve(ModelCheckpoint.CONFIG), tmp.resolve(ModelCheckpoint.CONFIG));
+        ModelCheckpoint.copyGenerationConfig(from, tmp);
         // every tensor of the old weights: updated ones from their master, others (not trained) as they were
         try (SafeTensorsWriter w = SafeTensorsWriter.create(tmp.resolve(ModelCheckpoint.WEIGHTS), stored.values(),
             old.metadata())) {
