@@ -1,8 +1,6 @@
 package dev.spro.models.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.List;
  */
 public record GenerationConfig(List<Integer> eosTokenIds) {
   public static final String FILE = "generation_config.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public GenerationConfig {
     eosTokenIds = List.copyOf(eosTokenIds);
@@ -32,15 +29,7 @@ public record GenerationConfig(List<Integer> eosTokenIds) {
     if (!Files.isRegularFile(file)) {
       return new GenerationConfig(List.of());
     }
-    JsonNode n;
-    try {
-      n = JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot parse " + file + ": " + e.getMessage(), e);
-    }
-    if (n == null || !n.isObject()) {
-      throw new IllegalArgumentException(file + " is not a JSON object");
-    }
+    JsonNode n = ModelConfig.readObject(file, "generation config");
     List<Integer> ids = new ArrayList<>();
     JsonNode eos = n.get("eos_token_id");
     if (eos != null && !eos.isNull()) {

@@ -77,15 +77,7 @@ public record ModelConfig(
 
   /** Reads a Hugging Face {@code config.json}; a missing or mistyped field is named with the file. */
   public static ModelConfig read(Path file) {
-    JsonNode n;
-    try {
-      n = JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot parse model config " + file + ": " + e.getMessage(), e);
-    }
-    if (n == null || !n.isObject()) {
-      throw new IllegalArgumentException("model config " + file + " is not a JSON object");
-    }
+    JsonNode n = readObject(file, "model config");
     try {
       String type = text(n, "model_type", "llama");
       if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("qwen3")) {
@@ -115,6 +107,20 @@ public record ModelConfig(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("model config " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code file} as a JSON object; an unreadable file or another JSON value is named as {@code what} with the file. */
+  static JsonNode readObject(Path file, String what) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot parse " + what + " " + file + ": " + e.getMessage(), e);
+    }
+    if (n == null || !n.isObject()) {
+      throw new IllegalArgumentException(what + " " + file + " is not a JSON object");
+    }
+    return n;
   }
 
   /**

@@ -19,7 +19,7 @@ import ai.djl.ndarray.types.Shape;
  * <ul>
  *   <li>Without truncation (top-k 0, top-p 1: verl's defaults for RL) in token-id order, over the
  *       row as it is: no sort at all. Sorting 151,669 values per row was three quarters of the
- *       sampler's time and a fifth of a decode step of a 0.5B model.
+ *       sampler's time (45 of 62 ms per step of 8 rows on 2 cores).
  *   <li>With top-k or top-p, in descending order of probability (ties by token id), because the
  *       truncation needs that order anyway.
  * </ul>
