@@ -171,11 +171,6 @@ public record ModelConfig(
     }
   }
 
-  /** Writes this config as a Hugging Face {@code config.json} of float32 weights. */
-  public void write(Path file) throws IOException {
-    write(file, "float32");
-  }
-
   /** Writes this config as a Hugging Face {@code config.json} whose weights are stored as {@code torchDtype}. */
   public void write(Path file, String torchDtype) throws IOException {
     ObjectNode n = JSON.createObjectNode();

@@ -63,20 +63,21 @@ final class EngineSampler {
       }
       // double constants: a Java number would reach the engine as a float (0.7f is not 0.7)
       z = temp(m, z.div(temp(m, m.create(p.temperature()))));
-      if (p.topK() == 0 && p.topP() == 1) {
-        return inIdOrder(m, z, rows, vocab, u);
-      }
+      boolean truncates = p.topK() > 0 || p.topP() < 1;
       int keep = p.topK() > 0 ? (int) Math.min(p.topK(), vocab) : (int) vocab;
-      // the candidates' values in descending order (which of equal values sits where: idAtRank)
-      NDArray sorted;
-      if (keep < vocab) {
+      // the candidates' values in the order the draw walks them: without truncation the row as it
+      // is (id order, no sort); with it, descending (which of equal values sits where: idAtRank)
+      NDArray ordered;
+      if (!truncates) {
+        ordered = z;
+      } else if (keep < vocab) {
         ai.djl.ndarray.NDList top = z.topK(keep, 1, true, true);
         top.attach(m);
-        sorted = top.get(0);
+        ordered = top.get(0);
       } else {
-        sorted = temp(m, temp(m, z.sort(1)).flip(1));
+        ordered = temp(m, temp(m, z.sort(1)).flip(1));
       }
-      NDArray probs = temp(m, temp(m, sorted.sub(temp(m, sorted.get(":, 0:1")))).exp());
+      NDArray probs = temp(m, temp(m, ordered.sub(temp(m, z.max(new int[] {1}, true)))).exp());
       NDArray running = temp(m, probs.cumSum(1));
       long[] lastIndex = new long[rows];
       java.util.Arrays.fill(lastIndex, keep - 1L);
@@ -91,26 +92,12 @@ final class EngineSampler {
       NDArray total = temp(m, running.gather(last, 1));
       NDArray threshold = temp(m, temp(m, m.create(u, new Shape(rows, 1))).mul(total));
       NDArray passed = temp(m, temp(m, temp(m, running.lte(threshold)).toType(DataType.INT64, false)).sum(new int[] {1}, true));
+      // u * total can round up to total itself: the draw is then the last candidate, as the loop's would be
       NDArray chosen = temp(m, passed.minimum(last));
-      NDArray tokens = idAtRank(m, z, sorted, chosen);
+      NDArray tokens = truncates ? idAtRank(m, z, ordered, chosen) : chosen;
       NDArray logProb = temp(m, temp(m, temp(m, probs.gather(chosen, 1)).div(total)).log());
       return new Draw(ints(tokens.toLongArray()), floats(logProb));
     }
-  }
-
-  /** The untruncated draw: the running sum over the row in id order; {@code z} is tempered, {@code [rows, vocab]}. */
-  private static Draw inIdOrder(NDManager m, NDArray z, int rows, long vocab, double[] u) {
-    NDArray probs = temp(m, temp(m, z.sub(temp(m, z.max(new int[] {1}, true)))).exp());
-    NDArray running = temp(m, probs.cumSum(1));
-    NDArray total = temp(m, running.get(":, " + (vocab - 1) + ":"));
-    NDArray threshold = temp(m, temp(m, m.create(u, new Shape(rows, 1))).mul(total));
-    NDArray passed = temp(m, temp(m, temp(m, running.lte(threshold)).toType(DataType.INT64, false)).sum(new int[] {1}, true));
-    long[] lastIndex = new long[rows];
-    java.util.Arrays.fill(lastIndex, vocab - 1);
-    // u * total can round up to total itself: the draw is then the last id, as the loop's would be
-    NDArray chosen = temp(m, passed.minimum(temp(m, m.create(lastIndex, new Shape(rows, 1)))));
-    NDArray logProb = temp(m, temp(m, temp(m, probs.gather(chosen, 1)).div(total)).log());
-    return new Draw(ints(chosen.toLongArray()), floats(logProb));
   }
 
   /**

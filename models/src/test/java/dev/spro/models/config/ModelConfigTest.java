@@ -79,7 +79,7 @@ class ModelConfigTest {
         .contains("disagree"));
     ModelConfig c = read("\"rope_scaling\": {" + LLAMA3 + "}");
     Path written = dir.resolve("written.json");
-    c.write(written);
+    c.write(written, "float32");
     assertEquals(c, ModelConfig.read(written));
   }
 
