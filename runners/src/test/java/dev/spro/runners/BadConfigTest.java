@@ -35,7 +35,7 @@ class BadConfigTest {
         Arguments.of("lr schedule", BASE + "optimizer:\n  schedule: linear\n",
             List.of("optimizer.schedule", "'linear'", "constant, warmup, cosine")),
         Arguments.of("chat template", BASE + "model:\n  chatTemplate: chatm1\n",
-            List.of("model.chatTemplate", "'chatm1'", "plain, chatml")),
+            List.of("model.chatTemplate = chatm1", "plain, chatml, or model")),
         Arguments.of("device gpu without a GPU", BASE + "model:\n  device: gpu\n",
             List.of("model.device is gpu", "sees no CUDA GPU", "CUDA_VISIBLE_DEVICES")),
         Arguments.of("device typo", BASE + "model:\n  device: cuda\n", List.of("model.device", "'cuda'", "auto, cpu, gpu")),

@@ -83,14 +83,7 @@ class TokenizerTest {
   }
 
   private static Path realTokenizer(String name) {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path f = d.resolve("shared/data/tokenizers").resolve(name).resolve("tokenizer.json");
-      if (Files.isRegularFile(f)) {
-        return f;
-      }
-    }
-    throw new IllegalStateException("shared/data/tokenizers/" + name + " not found above " + Path.of("").toAbsolutePath()
-        + ": the real tokenizer files belong beside the repository (../shared)");
+    return SharedTokenizers.dir(name).resolve("tokenizer.json");
   }
 
   @Test

@@ -64,6 +64,12 @@ public final class ConfigCheck {
       require(m.eosToken != null && !m.eosToken.isEmpty(), "model.eosToken", m.eosToken,
           "the end-of-response token of the tokenizer.json (e.g. <|im_end|>); required with a tokenizer.json");
     }
+    require(java.util.List.of("plain", "chatml", "model").contains(m.chatTemplate), "model.chatTemplate", m.chatTemplate,
+        "plain, chatml, or model (the tokenizer's own template)");
+    if ("model".equals(m.chatTemplate)) {
+      require(!"char".equals(m.tokenizer), "model.chatTemplate", m.chatTemplate,
+          "plain or chatml with the built-in char tokenizer; model needs the tokenizer.json of a Hugging Face tokenizer");
+    }
     RunConfig.Init i = m.init;
     atLeast("model.init.hiddenSize", i.hiddenSize, 1);
     atLeast("model.init.intermediateSize", i.intermediateSize, 1);

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.spro.models.engine.DeviceChoice;
-import dev.spro.models.tokenizer.ChatTemplate;
 import dev.spro.models.train.LrSchedule;
 import dev.spro.transforms.loss.KlEstimator;
 import dev.spro.transforms.loss.LossAggregation;
@@ -33,7 +32,6 @@ final class ConfigValues {
     add(m, KlEstimator.class, e -> e.name().toLowerCase(Locale.ROOT), KlEstimator::of);
     add(m, LrSchedule.Kind.class, ConfigValues::lower);
     add(m, DeviceChoice.Setting.class, ConfigValues::lower);
-    add(m, ChatTemplate.class, ConfigValues::lower);
     return m;
   }
 

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.spro.models.engine.DeviceChoice;
-import dev.spro.models.tokenizer.ChatTemplate;
 import dev.spro.models.train.LrSchedule;
 import dev.spro.transforms.loss.KlEstimator;
 import dev.spro.transforms.loss.LossAggregation;
@@ -111,7 +110,13 @@ public final class RunConfig {
     public String tokenizer = "char";
     /** The end-of-response token, for a tokenizer.json. */
     public String eosToken;
-    public ChatTemplate chatTemplate = ChatTemplate.PLAIN;
+    /**
+     * How chat messages become the prompt: {@code plain} or {@code chatml} (built in), or
+     * {@code model}: the tokenizer's own Jinja template ({@code chat_template.jinja} or the
+     * {@code chat_template} of {@code tokenizer_config.json} beside {@code tokenizer}), as
+     * transformers and verl render it.
+     */
+    public String chatTemplate = "plain";
     /** Engine threads per worker (0: all cores). */
     public int threads = 0;
     /**

@@ -7,6 +7,8 @@ import dev.spro.models.engine.DeviceChoice;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.models.sampling.SamplingParams;
 import dev.spro.models.tokenizer.CharTokenizer;
+import dev.spro.models.tokenizer.ChatTemplate;
+import dev.spro.models.tokenizer.HfChatTemplate;
 import dev.spro.models.tokenizer.TextTokenizer;
 import dev.spro.models.tokenizer.TokenizerSpec;
 import dev.spro.models.train.AdamW;
@@ -28,6 +30,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +179,25 @@ public final class RunPlan {
     TokenizerSpec tokenizer = m.tokenizer.equals("char")
         ? new TokenizerSpec.Chars(config.data.task != null ? ArithmeticTask.ALPHABET : CharTokenizer.arithmetic().alphabet())
         : new TokenizerSpec.HuggingFace(Path.of(m.tokenizer).toAbsolutePath().toString(), m.eosToken);
-    return new ModelSpec(tokenizer, m.chatTemplate, m.threads, m.device);
+    return new ModelSpec(tokenizer, chatTemplate(config), m.threads, m.device);
+  }
+
+  /**
+   * The built-in template {@code model.chatTemplate} names, or with {@code model} the one beside
+   * the tokenizer, read and tried on a short conversation now, before anything runs. Its
+   * {@code strftime_now} gives today's date (UTC), as transformers' does.
+   */
+  static ChatTemplate chatTemplate(RunConfig config) {
+    String name = config.model.chatTemplate;
+    if (!name.equals("model")) {
+      return ChatTemplate.of(name);
+    }
+    Path dir = Path.of(config.model.tokenizer).toAbsolutePath().getParent();
+    try {
+      return HfChatTemplate.read(dir, LocalDate.now(ZoneOffset.UTC));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(config.source, "model.chatTemplate 'model': " + e.getMessage(), e);
+    }
   }
 
   /** The starting checkpoint has its files and at least {@code tokenIds} embedding rows. */

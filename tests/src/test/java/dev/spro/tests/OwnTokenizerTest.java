@@ -1,5 +1,6 @@
 package dev.spro.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,25 +12,30 @@ import dev.spro.models.checkpoint.ModelCheckpoint;
 import dev.spro.models.config.ModelShapes;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.models.nn.Transformer;
+import dev.spro.models.tokenizer.TextTokenizer;
 import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.run.RunPlan;
+import dev.spro.schemas.ChatMessage;
+import dev.spro.schemas.Prompt;
 import dev.spro.transforms.data.Gsm8k;
 import dev.spro.transforms.data.PromptWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A response ends on every end-of-sequence id the checkpoint's {@code generation_config.json}
+ * A user's own Hugging Face tokenizer in a run. Its chat template ({@code model.chatTemplate:
+ * model}) makes the prompt token ids transformers makes. A response ends on every end-of-sequence id the checkpoint's {@code generation_config.json}
  * names, as transformers' {@code generate} ends it — Qwen2.5-Instruct's lists {@code <|im_end|>}
  * (151645) and {@code <|endoftext|>} (151643) — besides {@code model.eosToken}; an id the model
  * cannot produce is refused naming the file before anything runs.
  */
-class StopTokensTest {
+class OwnTokenizerTest {
   @TempDir static Path tmp;
   static Path model;
 
@@ -45,6 +51,10 @@ class StopTokensTest {
   }
 
   private static RunConfig config(Path data) {
+    return config(data, "chatml");
+  }
+
+  private static RunConfig config(Path data, String chatTemplate) {
     return RunConfig.parse("""
         run: {name: stops, seed: 1, iterations: 1}
         data: {task: null, files: %s, batchSize: 1}
@@ -52,12 +62,12 @@ class StopTokensTest {
           checkpoint: %s
           tokenizer: %s
           eosToken: "<|im_end|>"
-          chatTemplate: chatml
+          chatTemplate: %s
         sampling: {samplesPerPrompt: 2, maxNewTokens: 8}
         warmStart: {enabled: false}
         eval: {every: 0}
         flink: {restPort: 0}
-        """.formatted(data, model, Runs.repoFile("../shared/data/tokenizers/qwen3/tokenizer.json")), "stops.yaml");
+        """.formatted(data, model, Runs.repoFile("../shared/data/tokenizers/qwen3/tokenizer.json"), chatTemplate), "stops.yaml");
   }
 
   private static Path data() throws Exception {
@@ -92,5 +102,31 @@ class StopTokensTest {
     } finally {
       Files.deleteIfExists(model.resolve("generation_config.json"));
     }
+  }
+
+  /** transformers 5.18's apply_chat_template of this conversation with the Qwen3 tokenizer (chat_template_fixtures.py). */
+  private static final int[] QWEN3_IDS = {151644, 8948, 198, 2610, 525, 264, 16585, 6888, 25302, 13, 151645, 198, 151644,
+      872, 198, 45, 4212, 685, 6088, 26111, 311, 220, 19, 23, 315, 1059, 4780, 304, 5813, 11, 323, 1221, 1340, 6088, 4279,
+      438, 1657, 26111, 304, 3217, 13, 2585, 1657, 26111, 1521, 41601, 685, 4559, 30055, 30, 151645, 198, 151644, 77091, 198};
+
+  @Test
+  void theModelsOwnTemplateMakesThePromptTransformersMakes() throws Exception {
+    RunPlan plan = RunPlan.resolve(config(data(), "model"));
+    Prompt p = Prompt.newBuilder().setId("p").setDataSource("openai/gsm8k").setGroundTruth("72")
+        .setMessages(List.of(new ChatMessage("system", "You are a careful math tutor."), new ChatMessage("user",
+            "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips "
+                + "did Natalia sell altogether?")))
+        .build();
+    try (TextTokenizer t = plan.spec().newTokenizer(plan.vocabSize())) {
+      assertArrayEquals(QWEN3_IDS, plan.spec().encodePrompt(t, p));
+    }
+    // a tokenizer directory without a template is refused before anything runs, naming the key
+    Path bare = tmp.resolve("bare");
+    Files.createDirectories(bare);
+    Files.copy(Runs.repoFile("../shared/data/tokenizers/qwen3/tokenizer.json"), bare.resolve("tokenizer.json"));
+    RunConfig c = config(data(), "model");
+    c.model.tokenizer = bare.resolve("tokenizer.json").toString();
+    ConfigException e = assertThrows(ConfigException.class, () -> RunPlan.resolve(c));
+    assertTrue(e.getMessage().contains("model.chatTemplate 'model': no chat template in " + bare), e.getMessage());
   }
 }
