@@ -29,7 +29,10 @@ public final class ConfigCheck {
     k.atLeast("prime.lr", c.prime.lr, 0, false);
     k.warmStart(c.warmStart);
     k.atLeast("eval.every", c.eval.every, 0);
-    k.atLeast("eval.testSize", c.eval.testSize, 1);
+    k.atLeast("eval.testSize", c.eval.testSize, c.eval.files != null ? 0 : 1);
+    k.atLeast("eval.samples", c.eval.samples, 0);
+    k.require(c.eval.samples != 1, "eval.samples", c.eval.samples,
+        "0 (greedy only) or at least 2 (mean@k and pass@k; the greedy pass already gives mean@1)");
     k.flink(c.flink);
     k.atLeast("retention.keepLast", c.retention.keepLast, 0);
     k.atLeast("retention.keepEvery", c.retention.keepEvery, 0);

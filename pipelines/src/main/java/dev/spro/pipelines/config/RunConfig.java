@@ -227,11 +227,19 @@ public final class RunConfig {
     public double recheckRate = 0.3;
   }
 
-  /** Greedy pass@1 on the built-in task's test split. */
+  /**
+   * Accuracy on held-out prompts: greedy pass@1, and with {@code samples} the mean and pass@k of
+   * that many sampled responses, per data source.
+   */
   public static final class Eval {
     /** Evaluate iteration 0 and every N-th checkpoint (0: never). */
     public int every = 5;
+    /** Test prompts: the built-in task's first N, or at most N rows of {@code files} (0: all of them). */
     public int testSize = 200;
+    /** verl Parquet / JSONL test files (a glob in the last path element); null: the built-in task's test split. */
+    public String files;
+    /** Sampled responses per prompt for mean@k and pass@k, besides the greedy one (0: greedy only). */
+    public int samples = 0;
   }
 
   public static final class Flink {

@@ -79,18 +79,55 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
 
   /** The files {@code data.files} matches (a glob in the last path element), sorted. */
   static List<Path> matchFiles(RunConfig config) {
-    String pattern = config.data.files;
+    return matchFiles(config, "data.files", config.data.files);
+  }
+
+  /** The files {@code pattern} (the value of {@code key}) matches: a glob in the last path element, sorted. */
+  static List<Path> matchFiles(RunConfig config, String key, String pattern) {
     Path p = Path.of(pattern).toAbsolutePath();
     Path parent = p.getParent();
     var matcher = parent.getFileSystem().getPathMatcher("glob:" + p.getFileName());
     try (Stream<Path> s = Files.list(parent)) {
       List<Path> files = s.filter(f -> matcher.matches(f.getFileName())).sorted().toList();
       if (files.isEmpty()) {
-        throw new ConfigException(config.source, "data.files '" + pattern + "' matches no file in " + parent);
+        throw new ConfigException(config.source, key + " '" + pattern + "' matches no file in " + parent);
       }
       return files;
     } catch (IOException e) {
-      throw new ConfigException(config.source, "data.files '" + pattern + "': cannot list " + parent + " (" + e + ")", e);
+      throw new ConfigException(config.source, key + " '" + pattern + "': cannot list " + parent + " (" + e + ")", e);
     }
+  }
+
+  /**
+   * The held-out prompts of {@code eval.files} (every usable row, in file order; at most
+   * {@code eval.testSize} of them, 0: all), or of the built-in task's test split; none when the
+   * run has neither. An unreadable file, or files without a usable row, is a {@link ConfigException}.
+   */
+  public static List<Prompt> evalPrompts(RunConfig config) {
+    RunConfig.Eval e = config.eval;
+    List<Prompt> prompts = new ArrayList<>();
+    if (e.files != null) {
+      int rejected = 0;
+      for (Path f : matchFiles(config, "eval.files", e.files)) {
+        try {
+          PromptFiles.Result r = PromptFiles.read(f);
+          prompts.addAll(r.prompts());
+          rejected += r.rejected().size();
+        } catch (IllegalArgumentException | java.io.UncheckedIOException ex) {
+          throw new ConfigException(config.source, "eval.files: " + ex.getMessage(), ex);
+        }
+      }
+      if (prompts.isEmpty()) {
+        throw new ConfigException(config.source, "eval.files '" + e.files + "' has no usable row (" + rejected + " rejected)");
+      }
+      return e.testSize > 0 && prompts.size() > e.testSize ? List.copyOf(prompts.subList(0, e.testSize)) : prompts;
+    }
+    ArithmeticTask task = task(config);
+    if (task != null) {
+      for (int i = 0; i < e.testSize; i++) {
+        prompts.add(task.prompt("test", i));
+      }
+    }
+    return prompts;
   }
 }

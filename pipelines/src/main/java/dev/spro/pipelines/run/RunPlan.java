@@ -52,6 +52,7 @@ public final class RunPlan {
   private final Set<Integer> stopIds;
   private final int vocabSize;
   private final Manifests manifests;
+  private List<dev.spro.schemas.Prompt> evalPrompts = List.of();
   private final List<String> notes = new ArrayList<>();
 
   private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, Set<Integer> stopIds, int vocabSize) {
@@ -82,6 +83,7 @@ public final class RunPlan {
     Dataset data = Dataset.resolve(config);
     RunPlan plan = new RunPlan(config, data, spec, eos, Set.copyOf(stops), vocab);
     plan.notes.addAll(config.notes);
+    plan.evalPrompts = Dataset.evalPrompts(config);
     plan.checkVerifiers();
     if (data.size() < config.data.batchSize) {
       throw new ConfigException(config.source, "data.batchSize = " + config.data.batchSize + ": must be at most the "
@@ -140,6 +142,17 @@ public final class RunPlan {
 
   public Manifests manifests() {
     return manifests;
+  }
+
+  /** The verifier settings of the run: its fallback and custom verifier classes. */
+  public IterationContext.Reward reward() {
+    return new IterationContext.Reward(config.verifiers.exactMatchFallback, Map.copyOf(config.verifiers.custom),
+        config.data.failOnBadRows);
+  }
+
+  /** The held-out prompts of the periodic evaluation ({@link Dataset#evalPrompts}), read when the plan was made. */
+  public List<dev.spro.schemas.Prompt> evalPrompts() {
+    return evalPrompts;
   }
 
   /** Whether the run trains PRIME's reward model beside the policy. */
@@ -265,6 +278,14 @@ public final class RunPlan {
         registry.get(s.getKey());
       } catch (IllegalArgumentException ex) {
         throw new ConfigException(config.source, "data.files: " + ex.getMessage() + "; first seen at " + s.getValue()
+            + " (add verifiers.custom.<data_source>: CLASS, or set verifiers.exactMatchFallback: true)", ex);
+      }
+    }
+    for (dev.spro.schemas.Prompt p : evalPrompts) {
+      try {
+        registry.get(p.getDataSource());
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(config.source, "eval.files: " + ex.getMessage() + "; first seen at " + p.getOrigin()
             + " (add verifiers.custom.<data_source>: CLASS, or set verifiers.exactMatchFallback: true)", ex);
       }
     }

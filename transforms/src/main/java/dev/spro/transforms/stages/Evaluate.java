@@ -24,8 +24,11 @@ import org.apache.beam.sdk.values.PDone;
 
 /**
  * Accuracy of a checkpoint on held-out prompts: {@code samples} responses per prompt (greedy when
- * the sampling params say so), each verified; the counts are Beam counters in namespace {@code
- * spro.eval.<label>} — correct, responses, prompts_solved (pass@k), response_tokens.
+ * the sampling params say so), each verified by its data source's verifier. The counts are Beam
+ * counters in namespace {@code spro.eval.<label>}, per data source: {@code <ds>/responses},
+ * {@code <ds>/correct}, {@code <ds>/response_tokens}, and {@code <ds>/prompts_correct_<c>} — the
+ * prompts with exactly c correct responses, from which mean@k and the unbiased pass@j follow
+ * ({@link #counter}).
  */
 public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
   private final String label;
@@ -36,9 +39,10 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
   private final int batchRows;
   private final int shards;
   private final long seed;
+  private final IterationContext.Reward reward;
 
   public Evaluate(String label, Path checkpoint, ModelSpec model, SamplingParams sampling, int samples, int batchRows,
-      int shards, long seed) {
+      int shards, long seed, IterationContext.Reward reward) {
     this.label = label;
     this.checkpoint = checkpoint.toString();
     this.model = model;
@@ -47,10 +51,21 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
     this.batchRows = batchRows;
     this.shards = shards;
     this.seed = seed;
+    this.reward = reward;
   }
 
   public static String namespace(String label) {
     return "spro.eval." + label;
+  }
+
+  /** The counter {@code name} of data source {@code dataSource}. */
+  public static String counter(String dataSource, String name) {
+    return dataSource + "/" + name;
+  }
+
+  /** The counter of prompts with exactly {@code correct} correct responses. */
+  public static String promptsCorrect(String dataSource, int correct) {
+    return counter(dataSource, "prompts_correct_" + correct);
   }
 
   @Override
@@ -63,30 +78,25 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
 
   static final class EvalFn extends DoFn<KV<Integer, Iterable<Prompt>>, Void> {
     private final Evaluate spec;
-    private final Counter correct;
-    private final Counter responses;
-    private final Counter solved;
-    private final Counter prompts;
-    private final Counter tokens;
+    private final String ns;
     private transient Transformer policy;
     private transient TextTokenizer tokenizer;
     private transient VerifierRegistry registry;
 
     EvalFn(Evaluate spec) {
       this.spec = spec;
-      String ns = namespace(spec.label);
-      correct = Metrics.counter(ns, "correct");
-      responses = Metrics.counter(ns, "responses");
-      solved = Metrics.counter(ns, "prompts_solved");
-      prompts = Metrics.counter(ns, "prompts");
-      tokens = Metrics.counter(ns, "response_tokens");
+      this.ns = namespace(spec.label);
+    }
+
+    private Counter counter(String name) {
+      return Metrics.counter(ns, name);
     }
 
     @Setup
     public void setup() {
       policy = spec.model.load(Path.of(spec.checkpoint));
       tokenizer = spec.model.newTokenizer(policy.config().vocabSize());
-      registry = VerifierRegistry.standard(true);
+      registry = spec.reward.registry();
     }
 
     @ProcessElement
@@ -105,7 +115,7 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
           rowSeeds.add(Seeds.sample(spec.seed, -1, p.getId(), i));
         }
       }
-      java.util.Map<String, Boolean> anyRight = new java.util.LinkedHashMap<>();
+      java.util.Map<Prompt, Integer> right = new java.util.LinkedHashMap<>();
       for (int from = 0; from < rowPrompt.size(); from += spec.batchRows) {
         int to = Math.min(rowPrompt.size(), from + spec.batchRows);
         long[] seeds = rowSeeds.subList(from, to).stream().mapToLong(Long::longValue).toArray();
@@ -116,20 +126,16 @@ public final class Evaluate extends PTransform<PCollection<Prompt>, PDone> {
           Generation g = gens.get(r - from);
           Verifier.Result v = registry.get(p.getDataSource()).verify(tokenizer.decode(g.tokens()), p.getGroundTruth());
           boolean ok = v.score() > 0.5;
-          responses.inc();
-          tokens.inc(g.tokens().length);
+          String ds = p.getDataSource();
+          counter(Evaluate.counter(ds, "responses")).inc();
+          counter(Evaluate.counter(ds, "response_tokens")).inc(g.tokens().length);
           if (ok) {
-            correct.inc();
+            counter(Evaluate.counter(ds, "correct")).inc();
           }
-          anyRight.merge(p.getId(), ok, Boolean::logicalOr);
+          right.merge(p, ok ? 1 : 0, Integer::sum);
         }
       }
-      anyRight.values().forEach(ok -> {
-        prompts.inc();
-        if (ok) {
-          solved.inc();
-        }
-      });
+      right.forEach((p, c) -> counter(promptsCorrect(p.getDataSource(), c)).inc());
     }
 
     @Teardown

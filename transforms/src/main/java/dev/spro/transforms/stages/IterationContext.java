@@ -52,7 +52,14 @@ public record IterationContext(
    * @param failOnBadRows a prompt that cannot be used fails the run instead of being quarantined
    */
   public record Reward(boolean exactMatchFallback, Map<String, String> customVerifiers, boolean failOnBadRows)
-      implements Serializable {}
+      implements Serializable {
+    /** The standard verifiers with this run's fallback and custom classes (a worker builds its own). */
+    public dev.spro.transforms.reward.VerifierRegistry registry() {
+      var r = dev.spro.transforms.reward.VerifierRegistry.standard(exactMatchFallback);
+      customVerifiers.forEach(r::registerClass);
+      return r;
+    }
+  }
 
   /**
    * How groups become advantages.

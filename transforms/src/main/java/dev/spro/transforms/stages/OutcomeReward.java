@@ -45,8 +45,7 @@ public final class OutcomeReward extends PTransform<PCollection<Rollout>, PColle
 
     @Setup
     public void setup() {
-      registry = VerifierRegistry.standard(ctx.reward().exactMatchFallback());
-      ctx.reward().customVerifiers().forEach(registry::registerClass);
+      registry = ctx.reward().registry();
     }
 
     @ProcessElement
