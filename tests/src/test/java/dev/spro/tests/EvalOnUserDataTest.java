@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Evaluation on a user's test files ({@code eval.files}, {@code spro eval --data}), per data
  * source with verl's metric names. The files hold the built-in task's test prompts twice: as
- * {@code spro/arithmetic} with their own ids and as {@code gsm8k} under other ids. Greedy answers
- * do not depend on the id, so both sources, all prompts, and the built-in task's own evaluation of
- * the same checkpoint must agree exactly; the sampled pass's unbiased pass@1 must equal its mean.
+ * {@code spro/arithmetic} in one file and as {@code gsm8k} in another (a file row's id is its file
+ * and row). Greedy answers do not depend on the id, so both sources, all prompts, and the built-in
+ * task's own evaluation of the same checkpoint must agree exactly; the sampled pass's unbiased
+ * pass@1 must equal its mean.
  */
 class EvalOnUserDataTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -41,8 +42,7 @@ class EvalOnUserDataTest {
     c.warmStart.logEvery = 100;
     ArithmeticTask task = Dataset.task(c);
     List<Prompt> own = IntStream.range(0, N).mapToObj(i -> task.prompt("test", i)).toList();
-    List<Prompt> copies = own.stream().map(p -> Prompt.newBuilder(p).setId("copy-" + p.getId()).setDataSource("gsm8k")
-        .build()).toList();
+    List<Prompt> copies = own.stream().map(p -> Prompt.newBuilder(p).setDataSource("gsm8k").build()).toList();
     Path data = Files.createDirectories(tmp.resolve("test-data"));
     PromptWriter.writeParquet(data.resolve("test-a.parquet"), own);
     PromptWriter.writeParquet(data.resolve("test-b.parquet"), copies);
