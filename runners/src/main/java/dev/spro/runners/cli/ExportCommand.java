@@ -42,6 +42,10 @@ public final class ExportCommand implements Callable<Integer> {
       description = "bfloat16, float16 or float32 (default: the dtype the checkpoint stores).")
   String dtype;
 
+  @Option(names = "--tokenizer", paramLabel = "PATH",
+      description = "The tokenizer to ship with the model: a tokenizer.json or its directory (default: model.tokenizer of the run the checkpoint belongs to).")
+  Path tokenizer;
+
   @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB",
       description = "Largest weight file, as save_pretrained's max_shard_size: 5GB, 500MB, 2GiB, or bytes (default ${DEFAULT-VALUE}).")
   String maxShardSize;
@@ -54,6 +58,7 @@ public final class ExportCommand implements Callable<Integer> {
       throw new IllegalArgumentException(out + " exists; choose a new directory");
     }
     CheckpointIntegrity.verify(checkpoint);
+    List<Path> tokenizerFiles = TokenizerFiles.of(tokenizer != null ? tokenizer : TokenizerFiles.ofRun(checkpoint));
     try (TensorDirectory stored = TensorDirectory.open(ModelCheckpoint.weightFiles(checkpoint));
         TensorDirectory optimizer = TensorDirectory.open(OptimizerFiles.of(checkpoint))) {
       // the tensors in file order, each in the dtype asked for, cut into shards in that order
@@ -79,6 +84,9 @@ public final class ExportCommand implements Callable<Integer> {
       AtomicFiles.writeDirectory(out, tmp -> {
         Files.writeString(tmp.resolve(ModelCheckpoint.CONFIG), config.toPrettyString() + "\n");
         ModelCheckpoint.copyGenerationConfig(checkpoint, tmp);
+        for (Path f : tokenizerFiles) {
+          Files.copy(f, tmp.resolve(f.getFileName().toString()));
+        }
         ObjectNode index = JSON.createObjectNode();
         ObjectNode weightMap = JSON.createObjectNode();
         long total = 0;
@@ -105,8 +113,10 @@ public final class ExportCommand implements Callable<Integer> {
         }
       });
       long tensors = shards.stream().mapToLong(List::size).sum();
-      System.out.printf(Locale.ROOT, "wrote %s: %d tensors as %s in %d file%s (%d from the fp32 master)%n", out, tensors,
-          torchDtype, shards.size(), shards.size() == 1 ? "" : "s", fromMaster);
+      System.out.printf(Locale.ROOT, "wrote %s: %d tensors as %s in %d file%s (%d from the fp32 master), %s%n", out,
+          tensors, torchDtype, shards.size(), shards.size() == 1 ? "" : "s", fromMaster, tokenizerFiles.isEmpty()
+              ? "no tokenizer files (the built-in char tokenizer has none; --tokenizer PATH adds a Hugging Face one)"
+              : "tokenizer files " + tokenizerFiles.stream().map(f -> f.getFileName().toString()).toList());
     }
     return 0;
   }
