@@ -92,6 +92,28 @@ class SampleCommandTest {
   }
 
   @Test
+  void theCheckpointsGenerationConfigGivesTheSamplingDefaults() throws Exception {
+    Path gen = Path.of(checkpoint).resolve("generation_config.json");
+    Path ref = tmp.resolve("gc-ref.jsonl");
+    assertEquals(0, sample("--prompt", "7+7=", "--n", "4", "--seed", "3", "--temperature", "1", "--out", ref.toString()));
+    try {
+      Files.writeString(gen, "{\"do_sample\": false, \"temperature\": 0.7}");
+      Path greedy = tmp.resolve("gc-greedy.jsonl");
+      assertEquals(0, sample("--prompt", "7+7=", "--n", "3", "--out", greedy.toString()));
+      assertEquals(1, lines(greedy).stream().map(r -> r.get("response").asText()).distinct().count(), "do_sample false");
+      Path flag = tmp.resolve("gc-flag.jsonl");
+      assertEquals(0, sample("--prompt", "7+7=", "--n", "4", "--seed", "3", "--temperature", "1", "--out", flag.toString()));
+      assertEquals(Files.readString(ref), Files.readString(flag), "a flag wins over the file");
+      Files.writeString(gen, "{\"temperature\": 0.5, \"top_k\": 2}");
+      Path low = tmp.resolve("gc-low.jsonl");
+      assertEquals(0, sample("--prompt", "7+7=", "--n", "4", "--seed", "3", "--out", low.toString()));
+      assertFalse(Files.readString(low).equals(Files.readString(ref)), "the file's temperature and top_k were used");
+    } finally {
+      Files.deleteIfExists(gen);
+    }
+  }
+
+  @Test
   void promptsFromAVerlFileAndFromStandardInput() throws Exception {
     ArithmeticTask task = Dataset.task(tiny);
     Path data = tmp.resolve("prompts.parquet");

@@ -3,6 +3,7 @@ package dev.spro.runners.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
+import dev.spro.models.config.GenerationConfig;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.sampling.Generation;
 import dev.spro.models.sampling.Generator;
@@ -80,6 +81,7 @@ public final class SampleCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RunConfig c = RunConfig.load(config);
+    boolean greedy = generationDefaults(c);
     if (temperature != null) {
       c.sampling.temperature = temperature;
     }
@@ -96,7 +98,7 @@ public final class SampleCommand implements Callable<Integer> {
       throw new ConfigException("--n", "must be at least 1, was " + n);
     }
     long runSeed = seed != null ? seed : c.run.seed;
-    boolean greedy = c.sampling.temperature == 0;
+    greedy = temperature != null ? temperature == 0 : greedy;
     if (greedy) {
       c.sampling.temperature = 1; // the config's range check; the greedy params below ignore it
     }
@@ -156,6 +158,40 @@ public final class SampleCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The checkpoint's {@code generation_config.json} sampling defaults ({@code do_sample},
+   * {@code temperature}, {@code top_k}, {@code top_p}) in place of the config's, as transformers'
+   * {@code generate} uses them; the flags still win. Returns whether they ask for greedy decoding.
+   */
+  private boolean generationDefaults(RunConfig c) {
+    GenerationConfig g;
+    try {
+      g = GenerationConfig.read(checkpoint);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--checkpoint " + checkpoint, e.getMessage(), e);
+    }
+    if (!g.hasSamplingDefaults()) {
+      return false;
+    }
+    List<String> used = new ArrayList<>();
+    if (g.temperature() != null && g.temperature() > 0) {
+      c.sampling.temperature = g.temperature();
+      used.add("temperature " + g.temperature());
+    }
+    if (g.topK() != null) {
+      c.sampling.topK = g.topK();
+      used.add("top_k " + g.topK());
+    }
+    if (g.topP() != null) {
+      c.sampling.topP = g.topP();
+      used.add("top_p " + g.topP());
+    }
+    boolean greedy = Boolean.FALSE.equals(g.doSample());
+    System.err.println("spro sample: the checkpoint's " + GenerationConfig.FILE + ": "
+        + (greedy ? "do_sample false (greedy)" : String.join(", ", used)) + "; flags override");
+    return greedy;
   }
 
   private static List<dev.spro.models.tokenizer.ChatTemplate.Message> messages(Prompt p) {
