@@ -31,7 +31,7 @@ final class JinjaDialect {
         break;
       }
       String close = template.charAt(open + 1) == '{' ? "}}" : "%}";
-      int end = closing(template, open + 2, close);
+      int end = indexOutsideStrings(template, close, open + 2);
       if (end < 0) {
         out.append(template, i, template.length()); // unclosed: jinjava reports it
         break;
@@ -64,19 +64,6 @@ final class JinjaDialect {
         i = at + 1;
       }
     }
-  }
-
-  /** Where {@code close} ends the tag opened before {@code from}, outside string literals. */
-  private static int closing(String t, int from, String close) {
-    for (int i = from; i < t.length(); i++) {
-      char c = t.charAt(i);
-      if (c == '\'' || c == '"') {
-        i = stringEnd(t, i);
-      } else if (t.startsWith(close, i)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** The index of the quote that ends the string literal starting at {@code start}. */
@@ -146,7 +133,12 @@ final class JinjaDialect {
   }
 
   private static int indexOutsideStrings(String s, String what) {
-    for (int i = 0; i < s.length(); i++) {
+    return indexOutsideStrings(s, what, 0);
+  }
+
+  /** The first {@code what} at or after {@code from} that is not inside a string literal; -1 if none. */
+  private static int indexOutsideStrings(String s, String what, int from) {
+    for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == '\'' || c == '"') {
         i = stringEnd(s, i);

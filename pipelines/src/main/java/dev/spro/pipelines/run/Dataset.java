@@ -101,24 +101,35 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
   /**
    * The held-out prompts of {@code eval.files} (every usable row, in file order; at most
    * {@code eval.testSize} of them, 0: all), or of the built-in task's test split; none when the
-   * run has neither. An unreadable file, or files without a usable row, is a {@link ConfigException}.
+   * run has neither. An unreadable file, or files without a usable row, is a {@link ConfigException};
+   * rows that cannot be used are counted in a note of the config (printed when the run starts).
    */
   public static List<Prompt> evalPrompts(RunConfig config) {
     RunConfig.Eval e = config.eval;
     List<Prompt> prompts = new ArrayList<>();
     if (e.files != null) {
       int rejected = 0;
+      String first = null;
       for (Path f : matchFiles(config, "eval.files", e.files)) {
         try {
           PromptFiles.Result r = PromptFiles.read(f);
           prompts.addAll(r.prompts());
           rejected += r.rejected().size();
+          if (first == null && !r.rejected().isEmpty()) {
+            RejectedRow b = r.rejected().get(0);
+            first = b.getFile() + ":" + b.getRow() + " " + b.getField() + ": " + b.getReason();
+          }
         } catch (IllegalArgumentException | java.io.UncheckedIOException ex) {
           throw new ConfigException(config.source, "eval.files: " + ex.getMessage(), ex);
         }
       }
       if (prompts.isEmpty()) {
-        throw new ConfigException(config.source, "eval.files '" + e.files + "' has no usable row (" + rejected + " rejected)");
+        throw new ConfigException(config.source, "eval.files '" + e.files + "' has no usable row (" + rejected
+            + " rejected; first: " + first + ")");
+      }
+      if (rejected > 0) {
+        config.notes.add(rejected + " rows of eval.files " + e.files + " cannot be used and are not evaluated (first: "
+            + first + ")");
       }
       return e.testSize > 0 && prompts.size() > e.testSize ? List.copyOf(prompts.subList(0, e.testSize)) : prompts;
     }

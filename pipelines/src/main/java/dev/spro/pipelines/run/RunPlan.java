@@ -14,6 +14,7 @@ import dev.spro.models.tokenizer.TokenizerSpec;
 import dev.spro.models.train.AdamW;
 import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
+import dev.spro.schemas.Prompt;
 import dev.spro.transforms.algo.AdvantageConfig;
 import dev.spro.transforms.algo.AdvantageEstimators;
 import dev.spro.transforms.loss.PolicyLossConfig;
@@ -52,12 +53,14 @@ public final class RunPlan {
   private final Set<Integer> stopIds;
   private final int vocabSize;
   private final Manifests manifests;
-  private List<dev.spro.schemas.Prompt> evalPrompts = List.of();
+  private final List<Prompt> evalPrompts;
   private final List<String> notes = new ArrayList<>();
 
-  private RunPlan(RunConfig config, Dataset dataset, ModelSpec spec, int eosId, Set<Integer> stopIds, int vocabSize) {
+  private RunPlan(RunConfig config, Dataset dataset, List<Prompt> evalPrompts, ModelSpec spec, int eosId,
+      Set<Integer> stopIds, int vocabSize) {
     this.config = config;
     this.dataset = dataset;
+    this.evalPrompts = List.copyOf(evalPrompts);
     this.spec = spec;
     this.eosId = eosId;
     this.stopIds = stopIds;
@@ -81,9 +84,9 @@ public final class RunPlan {
     Set<Integer> stops = new java.util.TreeSet<>(checkpointEos);
     stops.add(eos);
     Dataset data = Dataset.resolve(config);
-    RunPlan plan = new RunPlan(config, data, spec, eos, Set.copyOf(stops), vocab);
+    List<Prompt> evalPrompts = Dataset.evalPrompts(config);
+    RunPlan plan = new RunPlan(config, data, evalPrompts, spec, eos, Set.copyOf(stops), vocab);
     plan.notes.addAll(config.notes);
-    plan.evalPrompts = Dataset.evalPrompts(config);
     plan.checkVerifiers();
     if (data.size() < config.data.batchSize) {
       throw new ConfigException(config.source, "data.batchSize = " + config.data.batchSize + ": must be at most the "
@@ -151,7 +154,7 @@ public final class RunPlan {
   }
 
   /** The held-out prompts of the periodic evaluation ({@link Dataset#evalPrompts}), read when the plan was made. */
-  public List<dev.spro.schemas.Prompt> evalPrompts() {
+  public List<Prompt> evalPrompts() {
     return evalPrompts;
   }
 
@@ -281,7 +284,7 @@ public final class RunPlan {
             + " (add verifiers.custom.<data_source>: CLASS, or set verifiers.exactMatchFallback: true)", ex);
       }
     }
-    for (dev.spro.schemas.Prompt p : evalPrompts) {
+    for (Prompt p : evalPrompts) {
       try {
         registry.get(p.getDataSource());
       } catch (IllegalArgumentException ex) {

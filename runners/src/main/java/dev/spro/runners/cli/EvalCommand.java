@@ -57,6 +57,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     // the same tokenizer, template and verifiers as the run that wrote the checkpoint; the files checked here
     RunPlan plan = RunPlan.resolve(c);
+    plan.notes().forEach(System.err::println); // e.g. test rows that cannot be used
     CheckpointIntegrity.verify(checkpoint); // a corrupt checkpoint stops here, before the cluster starts
     Evaluation.Setup setup = Evaluation.Setup.of(plan);
     Evaluation.Result greedy;
