@@ -152,6 +152,8 @@ public final class ConfigCheck {
     require(f.parallelism >= 1 && f.parallelism <= 1024, "flink.parallelism", f.parallelism, "in [1, 1024]");
     require(f.host != null && !f.host.isBlank(), "flink.host", f.host, "a host name or address (localhost: loopback only)");
     require(f.restPort >= 0 && f.restPort <= 65535, "flink.restPort", f.restPort, "a port in [0, 65535] (0: any free port)");
+    require(f.prometheusPort >= 0 && f.prometheusPort <= 65535, "flink.prometheusPort", f.prometheusPort,
+        "a port in [1, 65535], or 0: no Prometheus endpoint");
   }
 
   private void probability(String key, double value) {

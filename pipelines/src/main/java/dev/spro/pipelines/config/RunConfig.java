@@ -253,6 +253,12 @@ public final class RunConfig {
      * the network — see the README's Security section before doing so.
      */
     public String host = "localhost";
+    /**
+     * The embedded cluster's Prometheus endpoint, {@code http://<host>:<port>/metrics}: Flink's
+     * metrics and Beam's counters of every stage, and the run's metrics.jsonl values as
+     * {@code spro_*} gauges. 0: off.
+     */
+    public int prometheusPort = 0;
   }
 
   public static final class Retention {

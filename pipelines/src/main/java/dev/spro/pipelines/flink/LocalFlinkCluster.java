@@ -43,6 +43,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
    * JVM, and a jar uploaded through {@code /jars} would run its {@code main()} here.
    */
   public static LocalFlinkCluster start(String host, int port, int slots) {
+    return start(host, port, slots, 0);
+  }
+
+  /**
+   * As {@link #start(String, int, int)}, with a Prometheus endpoint on {@code host:prometheusPort}
+   * ({@link PrometheusReporter}; 0: none).
+   */
+  public static LocalFlinkCluster start(String host, int port, int slots, int prometheusPort) {
     FlinkTempDir tmp = FlinkTempDir.create();
     Path tmpDir = tmp.path();
     Configuration conf = new Configuration();
@@ -63,6 +71,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("64m"));
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("64m"));
     conf.setString("jobstore.expiration-time", "86400");
+    if (prometheusPort > 0) {
+      conf.setString("metrics.reporters", "prom");
+      conf.setString("metrics.reporter.prom.factory.class", PrometheusReporterFactory.class.getName());
+      conf.setString("metrics.reporter.prom.host", host);
+      conf.setString("metrics.reporter.prom.port", Integer.toString(prometheusPort));
+    }
     // Jobs share this JVM's classpath. Child-first loading would load DJL again for each job, and
     // the native engine can be loaded by only one class loader per JVM.
     conf.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");

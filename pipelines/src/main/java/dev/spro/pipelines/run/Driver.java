@@ -3,6 +3,7 @@ package dev.spro.pipelines.run;
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
+import dev.spro.pipelines.flink.RunGauges;
 import dev.spro.pipelines.report.RunReport;
 import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.DataCursor;
@@ -94,9 +95,13 @@ public final class Driver {
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
     try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
-        ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism) : null) {
+        ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
+            config.flink.prometheusPort) : null) {
       if (cluster != null) {
         out.println("Flink web UI: " + cluster.webUi());
+        if (config.flink.prometheusPort > 0) {
+          out.printf("Prometheus metrics: http://%s:%d/metrics%n", config.flink.host, config.flink.prometheusPort);
+        }
       }
       new InitialCheckpoint(plan, dir, cluster, fault, out).ensure();
       int start = dir.lastCheckpoint();
@@ -147,6 +152,7 @@ public final class Driver {
     }
     Map<String, Object> metrics = IterationMetrics.line(runDir, k, result, seconds);
     dir.putMetrics(k, "train", metrics);
+    RunGauges.INSTANCE.update(config.run.name, k, metrics);
     dir.writeLatest(k + 1);
     dir.applyRetention(k + 1, config.retention.keepLast, config.retention.keepEvery);
     say(IterationMetrics.consoleLine(k, metrics, seconds));

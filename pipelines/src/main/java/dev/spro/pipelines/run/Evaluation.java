@@ -3,6 +3,7 @@ package dev.spro.pipelines.run;
 import dev.spro.models.sampling.SamplingParams;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
+import dev.spro.pipelines.flink.RunGauges;
 import dev.spro.schemas.Prompt;
 import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.Evaluate;
@@ -83,7 +84,9 @@ public final class Evaluation {
         sampled = run(JobOptions.of(c, cluster, sampledJob), checkpoint, plan.evalPrompts(), setup, plan.sampling(),
             c.eval.samples, StageFailure.Where.of(runDir, sampledJob, () -> "the sampled evaluation of iteration " + k));
       }
-      dir.putMetrics(k, "eval", metrics(greedy, sampled));
+      Map<String, Double> m = metrics(greedy, sampled);
+      dir.putMetrics(k, "eval", m);
+      RunGauges.INSTANCE.update(c.run.name, null, m);
       say.accept(String.format(Locale.ROOT, "eval %4d  test accuracy %.3f  (greedy pass@1, %d problems)  length %.1f%s", k,
           greedy.accuracy(), greedy.all().prompts(), greedy.meanResponseLength(), sampled == null ? ""
               : String.format(Locale.ROOT, "  mean@%d %.3f  pass@%d %.3f", sampled.samples(), sampled.accuracy(),

@@ -316,10 +316,20 @@ public final class RunPlan {
     }
   }
 
-  /** The embedded web UI's port must be free on the loopback address it binds (checked by runs, not by eval). */
+  /**
+   * The embedded web UI's port and the Prometheus endpoint's must be free on the address they bind
+   * (checked by runs, not by eval): Flink would start without a reporter that cannot listen.
+   */
   void checkPort() {
-    int port = config.flink.restPort;
-    if (!config.flink.master.equals("embedded") || port == 0) {
+    if (!config.flink.master.equals("embedded")) {
+      return;
+    }
+    checkPort("flink.restPort", config.flink.restPort, "another run's web UI?");
+    checkPort("flink.prometheusPort", config.flink.prometheusPort, "another run's metrics endpoint?");
+  }
+
+  private void checkPort(String key, int port, String hint) {
+    if (port == 0) {
       return;
     }
     String host = config.flink.host;
@@ -327,8 +337,8 @@ public final class RunPlan {
       probe.setReuseAddress(true);
       probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
-      throw new ConfigException(config.source, "flink.restPort = " + port + ": cannot listen on " + host + ":" + port
-          + " (" + e.getMessage() + "; another run's web UI?); choose a free port (0 for any), or a flink.host of this machine");
+      throw new ConfigException(config.source, key + " = " + port + ": cannot listen on " + host + ":" + port
+          + " (" + e.getMessage() + "; " + hint + "); choose a free port, or a flink.host of this machine");
     }
   }
 }

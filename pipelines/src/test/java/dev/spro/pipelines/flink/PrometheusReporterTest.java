@@ -1,0 +1,35 @@
+package dev.spro.pipelines.flink;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.apache.flink.metrics.MetricConfig;
+import org.junit.jupiter.api.Test;
+
+/** The run's gauges as Prometheus reads them from the reporter's endpoint. */
+class PrometheusReporterTest {
+  @Test
+  void runGaugesAreServedWithPrometheusNames() throws Exception {
+    PrometheusReporter r = new PrometheusReporter();
+    MetricConfig config = new MetricConfig();
+    try (ServerSocket free = new ServerSocket(0)) {
+      config.setProperty("port", Integer.toString(free.getLocalPort()));
+    }
+    r.open(config);
+    try {
+      RunGauges.INSTANCE.update("demo", 7, Map.of("critic/score/mean", 0.625, "timing_s/gen", 3.5, "phase", "train"));
+      String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + r.port()
+          + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(body.contains("spro_critic_score_mean{run=\"demo\",} 0.625"), body);
+      assertTrue(body.contains("spro_timing_s_gen{run=\"demo\",} 3.5"), body);
+      assertTrue(body.contains("spro_iteration{run=\"demo\",} 7.0"), body);
+    } finally {
+      r.close();
+    }
+  }
+}
