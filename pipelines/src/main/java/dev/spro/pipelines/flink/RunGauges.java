@@ -30,6 +30,12 @@ public final class RunGauges extends Collector {
     return "spro_" + NOT_ALLOWED.matcher(metric).replaceAll("_");
   }
 
+  /** Forgets every value: a new run (or a resumed one) starts with none of an earlier run's in this JVM. */
+  public synchronized void start(String runName) {
+    run = runName;
+    values.clear();
+  }
+
   /**
    * Sets the gauges of one metrics line of run {@code runName}: its numbers, and for a training
    * line ({@code iteration} not null) {@code spro_iteration}, the newest trained iteration.

@@ -97,6 +97,7 @@ public final class Driver {
     try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
         ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
             config.flink.prometheusPort) : null) {
+      RunGauges.INSTANCE.start(config.run.name);
       if (cluster != null) {
         out.println("Flink web UI: " + cluster.webUi());
         if (config.flink.prometheusPort > 0) {

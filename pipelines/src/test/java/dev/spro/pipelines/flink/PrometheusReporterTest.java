@@ -28,6 +28,12 @@ class PrometheusReporterTest {
       assertTrue(body.contains("spro_critic_score_mean{run=\"demo\",} 0.625"), body);
       assertTrue(body.contains("spro_timing_s_gen{run=\"demo\",} 3.5"), body);
       assertTrue(body.contains("spro_iteration{run=\"demo\",} 7.0"), body);
+      RunGauges.INSTANCE.start("next");
+      RunGauges.INSTANCE.update("next", 0, Map.of("timing_s/gen", 1.0));
+      String next = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + r.port()
+          + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(next.contains("spro_timing_s_gen{run=\"next\",} 1.0") && !next.contains("spro_critic_score_mean"),
+          "a new run shows none of the last run's values: " + next);
     } finally {
       r.close();
     }
