@@ -129,4 +129,44 @@ class OwnTokenizerTest {
     ConfigException e = assertThrows(ConfigException.class, () -> RunPlan.resolve(c));
     assertTrue(e.getMessage().contains("model.chatTemplate 'model': no chat template in " + bare), e.getMessage());
   }
+
+  /**
+   * A whole Hugging Face directory (weights, tokenizer, template) samples and evaluates without a
+   * config: its own tokenizer, eos token and chat template are taken.
+   */
+  @Test
+  void aModelDirectorySamplesAndEvaluatesWithoutAConfig() throws Exception {
+    Path dir = tmp.resolve("whole-model");
+    Files.createDirectories(dir);
+    try (var files = Files.list(model)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, dir.resolve(f.getFileName()));
+      }
+    }
+    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+      Files.copy(Runs.repoFile("../shared/data/tokenizers/qwen3/" + f), dir.resolve(f));
+    }
+    Path out = tmp.resolve("whole-model.jsonl");
+    java.io.StringWriter err = new java.io.StringWriter();
+    assertEquals(0, dev.spro.runners.SproCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("sample",
+        "--checkpoint", dir.toString(), "--prompt", "What is 2+2?", "--max-new-tokens", "3", "--out", out.toString()),
+        err.toString());
+    com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Files.readAllLines(out).get(0));
+    assertEquals("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n", line.get("prompt").asText(),
+        "Qwen3's own template, from the directory");
+    assertTrue(line.get("response_tokens").asInt() <= 3, line.toString());
+
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(0, dev.spro.runners.SproCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("eval",
+          "--checkpoint", dir.toString(), "--data", data().toString(), "--test-size", "2", "--json"), err.toString());
+    } finally {
+      System.setOut(stdout);
+    }
+    String json = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"val-core/openai/gsm8k/acc/mean@1\"") && json.contains("\"test_prompts\" : 2"), json);
+  }
 }

@@ -27,7 +27,7 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "Checkpoint directory.")
   Path checkpoint;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "The run's config (tokenizer, template, verifiers, sampling); default: defaults.")
+  @Option(names = "--config", paramLabel = "FILE", description = "The run's config (tokenizer, template, verifiers, sampling); default: a model directory's own tokenizer and template, else the defaults.")
   Path config;
 
   @Option(names = "--data", paramLabel = "FILES", description = "verl Parquet/JSONL test files (a glob in the last path element); default: eval.files of the config, else the built-in task's test split.")
@@ -44,7 +44,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RunConfig c = RunConfig.load(config);
+    RunConfig c = CheckpointConfig.load(config, checkpoint);
     if (data != null) {
       c.eval.files = data;
     }

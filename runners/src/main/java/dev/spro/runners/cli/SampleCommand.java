@@ -48,7 +48,7 @@ public final class SampleCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "Checkpoint directory.")
   Path checkpoint;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "The run's config (tokenizer, chat template, sampling); default: defaults.")
+  @Option(names = "--config", paramLabel = "FILE", description = "The run's config (tokenizer, chat template, sampling); default: a model directory's own tokenizer and template, else the defaults.")
   Path config;
 
   @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt (a user message); repeatable.")
@@ -80,7 +80,7 @@ public final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RunConfig c = RunConfig.load(config);
+    RunConfig c = CheckpointConfig.load(config, checkpoint);
     boolean greedy = generationDefaults(c);
     if (temperature != null) {
       c.sampling.temperature = temperature;
