@@ -2,6 +2,7 @@ package dev.spro.models.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
@@ -42,6 +43,7 @@ import java.util.stream.Collectors;
 public final class HfChatTemplate implements ChatTemplate {
   private static final long serialVersionUID = 1L;
   private static final String TODAY = "__spro_today";
+  private static final String TOKENIZER_CONFIG = "tokenizer_config.json";
 
   private final String source;
   private final String origin;
@@ -60,7 +62,8 @@ public final class HfChatTemplate implements ChatTemplate {
   /** Whether {@code dir} holds a chat template ({@code chat_template.jinja} or one in {@code tokenizer_config.json}). */
   public static boolean exists(Path dir) {
     try {
-      return Files.isRegularFile(dir.resolve("chat_template.jinja")) || !templateNode(dir).isMissingNode();
+      return Files.isRegularFile(dir.resolve("chat_template.jinja"))
+          || !templateNode(tokenizerConfig(dir), dir).isMissingNode();
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -74,7 +77,7 @@ public final class HfChatTemplate implements ChatTemplate {
    */
   public static HfChatTemplate read(Path dir, LocalDate today) {
     Path jinja = dir.resolve("chat_template.jinja");
-    Path config = dir.resolve("tokenizer_config.json");
+    JsonNode config = tokenizerConfig(dir);
     String text;
     String origin;
     try {
@@ -82,13 +85,13 @@ public final class HfChatTemplate implements ChatTemplate {
         text = Files.readString(jinja, StandardCharsets.UTF_8);
         origin = jinja.toString();
       } else {
-        JsonNode node = templateNode(dir);
+        JsonNode node = templateNode(config, dir);
         if (node.isMissingNode()) {
           throw new IllegalArgumentException("no chat template in " + dir + ": neither chat_template.jinja nor a "
               + "chat_template key in tokenizer_config.json; use model.chatTemplate: plain or chatml");
         }
         text = node.asText();
-        origin = config + " (chat_template)";
+        origin = dir.resolve(TOKENIZER_CONFIG) + " (chat_template)";
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the chat template of " + dir + ": " + e.getMessage(), e);
@@ -98,25 +101,12 @@ public final class HfChatTemplate implements ChatTemplate {
     return t;
   }
 
-  private static JsonNode templateNode(Path dir) {
-    Path config = dir.resolve("tokenizer_config.json");
-    if (!Files.isRegularFile(config)) {
-      return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+  /** {@code dir}'s tokenizer_config.json, read once; a missing node when there is none. */
+  private static JsonNode tokenizerConfig(Path dir) {
+    Path file = dir.resolve(TOKENIZER_CONFIG);
+    if (!Files.isRegularFile(file)) {
+      return MissingNode.getInstance();
     }
-    JsonNode root = readJson(config);
-    JsonNode t = root.path("chat_template");
-    if (t.isArray()) {
-      for (JsonNode named : t) {
-        if ("default".equals(named.path("name").asText())) {
-          return named.path("template");
-        }
-      }
-      throw new IllegalArgumentException(config + ": chat_template is a list of named templates without one named 'default'");
-    }
-    return t.isTextual() ? t : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-  }
-
-  private static JsonNode readJson(Path file) {
     try {
       return new ObjectMapper().readTree(file.toFile());
     } catch (IOException e) {
@@ -124,15 +114,33 @@ public final class HfChatTemplate implements ChatTemplate {
     }
   }
 
-  /** bos/eos/pad/unk tokens of {@code tokenizer_config.json}: a string or an added-token object with {@code content}. */
-  private static Map<String, String> specialTokens(Path config) {
-    Map<String, String> tokens = new LinkedHashMap<>();
-    if (!Files.isRegularFile(config)) {
-      return tokens;
+  /** The {@code chat_template} of a tokenizer config: a string, or the one named {@code default} of a list. */
+  private static JsonNode templateNode(JsonNode config, Path dir) {
+    JsonNode t = config.path("chat_template");
+    if (t.isArray()) {
+      for (JsonNode named : t) {
+        if ("default".equals(named.path("name").asText())) {
+          return named.path("template");
+        }
+      }
+      throw new IllegalArgumentException(dir.resolve(TOKENIZER_CONFIG)
+          + ": chat_template is a list of named templates without one named 'default'");
     }
-    JsonNode root = readJson(config);
+    return t.isTextual() ? t : MissingNode.getInstance();
+  }
+
+  /**
+   * The bos/eos/pad/unk tokens of {@code dir}'s {@code tokenizer_config.json} (each a string or an
+   * added-token object with {@code content}), by key; empty without the file.
+   */
+  public static Map<String, String> specialTokens(Path dir) {
+    return specialTokens(tokenizerConfig(dir));
+  }
+
+  private static Map<String, String> specialTokens(JsonNode config) {
+    Map<String, String> tokens = new LinkedHashMap<>();
     for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-      JsonNode v = root.path(key);
+      JsonNode v = config.path(key);
       String text = v.isTextual() ? v.asText() : v.path("content").isTextual() ? v.path("content").asText() : null;
       if (text != null) {
         tokens.put(key, text);

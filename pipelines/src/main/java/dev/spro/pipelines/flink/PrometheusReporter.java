@@ -36,7 +36,8 @@ import org.apache.flink.metrics.reporter.MetricReporter;
  */
 public final class PrometheusReporter implements MetricReporter {
   private static final Pattern NOT_ALLOWED = Pattern.compile("[^a-zA-Z0-9:_]");
-  private static final CharacterFilter FILTER = s -> NOT_ALLOWED.matcher(s).replaceAll("_");
+  /** Prometheus's metric and label names allow [a-zA-Z0-9:_]; every other character becomes {@code _}. */
+  static final CharacterFilter FILTER = s -> NOT_ALLOWED.matcher(s).replaceAll("_");
   private static final double[] QUANTILES = {0.5, 0.95, 0.99};
 
   private final CollectorRegistry registry = new CollectorRegistry(true);

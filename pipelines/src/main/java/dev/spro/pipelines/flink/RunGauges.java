@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The run's own figures for Prometheus: every numeric value of the newest metrics.jsonl line of
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
 public final class RunGauges extends Collector {
   /** The gauges of this JVM's run (one run per driver JVM). */
   public static final RunGauges INSTANCE = new RunGauges();
-  private static final Pattern NOT_ALLOWED = Pattern.compile("[^a-zA-Z0-9:_]");
 
   private final Map<String, Double> values = new TreeMap<>();
   private String run = "";
@@ -27,7 +25,7 @@ public final class RunGauges extends Collector {
 
   /** Prometheus's name for metric {@code name}: {@code spro_} and the name with every other character an underscore. */
   public static String name(String metric) {
-    return "spro_" + NOT_ALLOWED.matcher(metric).replaceAll("_");
+    return "spro_" + PrometheusReporter.FILTER.filterCharacters(metric);
   }
 
   /** Forgets every value: a new run (or a resumed one) starts with none of an earlier run's in this JVM. */

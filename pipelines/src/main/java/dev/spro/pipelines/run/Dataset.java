@@ -66,8 +66,7 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
       }
       rejected += r.rejected().size();
       if (first == null && !r.rejected().isEmpty()) {
-        RejectedRow b = r.rejected().get(0);
-        first = b.getFile() + ":" + b.getRow() + " " + b.getField() + ": " + b.getReason();
+        first = describe(r.rejected().get(0));
       }
     }
     if (ids.isEmpty()) {
@@ -116,8 +115,7 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
           prompts.addAll(r.prompts());
           rejected += r.rejected().size();
           if (first == null && !r.rejected().isEmpty()) {
-            RejectedRow b = r.rejected().get(0);
-            first = b.getFile() + ":" + b.getRow() + " " + b.getField() + ": " + b.getReason();
+            first = describe(r.rejected().get(0));
           }
         } catch (IllegalArgumentException | java.io.UncheckedIOException ex) {
           throw new ConfigException(config.source, "eval.files: " + ex.getMessage(), ex);
@@ -140,5 +138,10 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
       }
     }
     return prompts;
+  }
+
+  /** A rejected row as messages name it: {@code file:row field: reason}. */
+  private static String describe(RejectedRow b) {
+    return b.getFile() + ":" + b.getRow() + " " + b.getField() + ": " + b.getReason();
   }
 }

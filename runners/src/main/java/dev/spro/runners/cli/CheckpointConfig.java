@@ -1,11 +1,8 @@
 package dev.spro.runners.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spro.models.tokenizer.HfChatTemplate;
 import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -34,20 +31,18 @@ final class CheckpointConfig {
     return c;
   }
 
-  /** The {@code eos_token} of the directory's tokenizer_config.json: a string or an added-token object. */
+  /** The {@code eos_token} of the directory's tokenizer_config.json (a string or an added-token object). */
   private static String eosToken(Path dir) {
-    Path file = dir.resolve("tokenizer_config.json");
+    String eos;
     try {
-      JsonNode eos = Files.isRegularFile(file) ? new ObjectMapper().readTree(file.toFile()).path("eos_token")
-          : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-      String text = eos.isTextual() ? eos.asText() : eos.path("content").asText(null);
-      if (text == null || text.isEmpty()) {
-        throw new ConfigException("the model directory " + dir, "no eos_token in " + file
-            + "; give --config with model.eosToken (and model.tokenizer)");
-      }
-      return text;
-    } catch (IOException e) {
-      throw new ConfigException("the model directory " + dir, "cannot read " + file + ": " + e.getMessage(), e);
+      eos = HfChatTemplate.specialTokens(dir).get("eos_token");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("the model directory " + dir, e.getMessage(), e);
     }
+    if (eos == null || eos.isEmpty()) {
+      throw new ConfigException("the model directory " + dir, "no eos_token in " + dir.resolve("tokenizer_config.json")
+          + "; give --config with model.eosToken (and model.tokenizer)");
+    }
+    return eos;
   }
 }

@@ -48,7 +48,7 @@ final class TokenizerFiles {
       return null;
     }
     try {
-      RunConfig c = RunConfig.parse(Files.readString(run.resolve(RunDirectory.CONFIG)), run.resolve(RunDirectory.CONFIG).toString());
+      RunConfig c = RunDirectory.frozenConfig(run); // checked against the hash the run started with
       return c.model.tokenizer.equals("char") ? null : Path.of(c.model.tokenizer);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read " + run.resolve(RunDirectory.CONFIG) + ": " + e.getMessage(), e);
