@@ -33,6 +33,17 @@ class RunConfigAndDirectoryTest {
   }
 
   @Test
+  void theOracleIsRefusedWhereNoStepCheckerCanLocateErrors() throws Exception {
+    Path f = tmp.resolve("oracle.yaml");
+    Files.writeString(f, "algorithm: {name: oracle}\n");
+    assertEquals("oracle", RunConfig.load(f).algorithm.name, "the built-in task with the character tokenizer has one");
+    Files.writeString(f, "algorithm: {name: oracle}\ndata: {task: null, files: data/*.parquet}\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
+    assertTrue(e.getMessage().contains("algorithm.name = oracle") && e.getMessage().contains("step checker")
+        && e.getMessage().contains("data.task null"), e.getMessage());
+  }
+
+  @Test
   void theHashIgnoresOnlyResumeSafeKeysAndSurvivesARoundTrip() {
     RunConfig a = new RunConfig();
     RunConfig b = new RunConfig();

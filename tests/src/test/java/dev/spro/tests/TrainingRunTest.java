@@ -112,10 +112,14 @@ class TrainingRunTest {
     assertFalse(java.util.Arrays.equals(a.get(0), Runs.checkpointBytes(tmp.resolve("c"), 2).get(0)));
   }
 
-  /** The same tiny run completes with GRPO, RLOO and PRIME (which also trains and checkpoints its reward model). */
+  /**
+   * The same tiny run completes with GRPO, RLOO, PRIME (which also trains and checkpoints its
+   * reward model) and the credit study's placebo (sampling seeds) and oracle (first wrong tokens),
+   * which read columns only a real run provides.
+   */
   @Test
   void everyEstimatorCompletes() throws Exception {
-    for (String algo : List.of("grpo", "rloo", "prime")) {
+    for (String algo : List.of("grpo", "rloo", "prime", "spro-placebo", "oracle")) {
       RunConfig c = Runs.tiny();
       c.run.iterations = 2;
       c.algorithm.name = algo;
@@ -126,6 +130,11 @@ class TrainingRunTest {
         assertTrue(Files.exists(RunLayout.prm(run, 2).resolve("model.safetensors")), "PRIME's reward model is checkpointed");
         List<TrainingExample> ex = records(RunLayout.stage(run, 1, RunLayout.EXAMPLES), TrainingExample.class);
         assertTrue(ex.stream().allMatch(e -> e.getPrmLogprobs() != null));
+      }
+      if (algo.equals("oracle")) {
+        List<TrainingExample> ex = records(RunLayout.stage(run, 1, RunLayout.EXAMPLES), TrainingExample.class);
+        assertTrue(ex.stream().allMatch(e -> e.getFirstErrorToken() != null), "the step checker saw every response");
+        assertTrue(ex.stream().anyMatch(e -> e.getFirstErrorToken() >= 0), "and located some errors");
       }
     }
   }

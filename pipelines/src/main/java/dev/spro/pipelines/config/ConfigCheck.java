@@ -23,6 +23,7 @@ public final class ConfigCheck {
     k.model(c.model);
     k.sampling(c.sampling);
     k.algorithm(c.algorithm);
+    k.stepChecker(c);
     k.loss(c.loss);
     k.optimizer(c.optimizer);
     k.atLeast("prime.beta", c.prime.beta, 0, false);
@@ -109,6 +110,17 @@ public final class ConfigCheck {
     require(a.minGroupAccuracy >= 0 && a.minGroupAccuracy <= 1, "algorithm.minGroupAccuracy", a.minGroupAccuracy, "in [0, 1]");
     require(a.maxGroupAccuracy >= a.minGroupAccuracy && a.maxGroupAccuracy <= 1, "algorithm.maxGroupAccuracy",
         a.maxGroupAccuracy, "in [algorithm.minGroupAccuracy, 1]");
+  }
+
+  /** The oracle reads the built-in task's step checker, which needs the character tokenizer. */
+  private void stepChecker(RunConfig c) {
+    String name = c.algorithm.name == null ? "" : c.algorithm.name.trim().toLowerCase(Locale.ROOT);
+    if (AdvantageEstimators.names().contains(name) && AdvantageEstimators.get(name).needsStepCheck()
+        && !("arithmetic".equals(c.data.task) && "char".equals(c.model.tokenizer))) {
+      problems.add("algorithm.name = " + c.algorithm.name + ": needs the first wrong token of every response, which only "
+          + "the built-in task's step checker finds (data.task: arithmetic with model.tokenizer: char; this run has data.task "
+          + c.data.task + ", model.tokenizer " + c.model.tokenizer + ")");
+    }
   }
 
   private void loss(RunConfig.Loss l) {

@@ -69,12 +69,20 @@ public final class CommitBatchMetrics {
     return new BatchMetrics()
         .addResponse(s.getOutcomeReward(), r.getPromptTokenIds().size(), length, r.getFinishReason() == FinishReason.LENGTH)
         .addTokenStats(Lists.floats(s.getOldLogprobs()), Lists.floats(s.getRefLogprobs()), Lists.floats(s.getEntropies()),
-            length);
+            length)
+        .addRechecks(s.getRecheckSteps());
   }
 
   static BatchMetrics ofExample(TrainingExample e) {
     double[] a = Lists.doubles(e.getAdvantages());
-    return new BatchMetrics().addAdvantages(a, a.length);
+    double[] old = Lists.doubles(e.getOldLogprobs());
+    double[] ref = Lists.doubles(e.getRefLogprobs());
+    double[] logRatios = new double[a.length];
+    for (int t = 0; t < a.length; t++) {
+      logRatios[t] = old[t] - ref[t];
+    }
+    return new BatchMetrics().addAdvantages(a, a.length)
+        .addLocalisation(e.getOutcomeReward(), e.getFirstErrorToken(), logRatios, a, a.length);
   }
 
   static final class MergeFn extends Combine.BinaryCombineFn<BatchMetrics> {

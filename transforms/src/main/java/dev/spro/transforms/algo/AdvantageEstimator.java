@@ -29,4 +29,17 @@ public interface AdvantageEstimator {
   default boolean trainsRewardModel() {
     return false;
   }
+
+  /** Whether {@link #advantages} reads each response's sampling seed ({@link ResponseGroup#seeds()}). */
+  default boolean needsSeeds() {
+    return false;
+  }
+
+  /**
+   * Whether {@link #advantages} reads each response's first wrong token ({@link
+   * ResponseGroup#firstErrors()}), which only a task with a step checker provides.
+   */
+  default boolean needsStepCheck() {
+    return false;
+  }
 }

@@ -14,6 +14,12 @@ public final class AdvantageEstimators {
     register(GrpoAdvantage.drGrpo());
     register(new RlooAdvantage());
     register(new PrimeAdvantage());
+    // the credit study's arms (docs/algorithms.md, "The credit study's arms")
+    register(new SproAdvantage(SproAdvantage.ProcessSum.TOKEN));
+    register(new SproAdvantage(SproAdvantage.ProcessSum.PREFIX));
+    register(new SproAdvantage(SproAdvantage.ProcessSum.PLACEBO));
+    register(new KlBonusAdvantage());
+    register(new OracleAdvantage());
   }
 
   private AdvantageEstimators() {}

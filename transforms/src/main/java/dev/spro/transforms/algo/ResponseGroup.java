@@ -8,11 +8,22 @@ package dev.spro.transforms.algo;
  * {@code lengths[i]} entries are read, so rows may be right-padded with anything. {@code
  * rewards[i]} is the outcome reward of response {@code i}.
  *
+ * <p>Two optional per-response columns serve the credit-study arms: {@code seeds} (each
+ * response's sampling seed, from (run seed, iteration, prompt id, sample index); the placebo's
+ * permutation is drawn from it) and {@code firstErrors} (the index of the first wrong token of a
+ * response as the task's step checker found it, -1 where it found none; the oracle reads it).
+ * Either is null when the run does not provide it.
+ *
  * <p>Bad input fails here, with the response and token named, rather than as a NaN advantage
  * later: an empty group, a zero-length response, a length beyond its row, a non-finite reward or
- * log-ratio.
+ * log-ratio, a column of the wrong size.
  */
-public record ResponseGroup(double[][] logRatios, int[] lengths, double[] rewards) {
+public record ResponseGroup(double[][] logRatios, int[] lengths, double[] rewards, long[] seeds, int[] firstErrors) {
+
+  /** A group without seeds or first errors. */
+  public ResponseGroup(double[][] logRatios, int[] lengths, double[] rewards) {
+    this(logRatios, lengths, rewards, null, null);
+  }
 
   public ResponseGroup {
     if (rewards == null || logRatios == null || lengths == null) {
@@ -43,6 +54,22 @@ public record ResponseGroup(double[][] logRatios, int[] lengths, double[] reward
         }
       }
     }
+    if (seeds != null && seeds.length != g) {
+      throw new IllegalArgumentException("response group: " + seeds.length + " seeds for " + g + " responses");
+    }
+    if (firstErrors != null && firstErrors.length != g) {
+      throw new IllegalArgumentException("response group: " + firstErrors.length + " first-error indices for " + g + " responses");
+    }
+  }
+
+  /** This group with each response's sampling seed. */
+  public ResponseGroup withSeeds(long[] responseSeeds) {
+    return new ResponseGroup(logRatios, lengths, rewards, responseSeeds, firstErrors);
+  }
+
+  /** This group with each response's first wrong token (-1: none found). */
+  public ResponseGroup withFirstErrors(int[] firstErrorTokens) {
+    return new ResponseGroup(logRatios, lengths, rewards, seeds, firstErrorTokens);
   }
 
   /** A group whose rows are exactly the responses (no padding). */

@@ -18,6 +18,9 @@ public final class BatchMetrics implements Serializable {
   private final RunningStat entropy = new RunningStat();
   private final RunningStat klRefK1 = new RunningStat();
   private final RunningStat klRefK3 = new RunningStat();
+  private final RunningStat rechecks = new RunningStat();
+  private final RunningStat localisedByLogRatio = new RunningStat();
+  private final RunningStat localisedByAdvantage = new RunningStat();
   private long truncated;
 
   /** One response: its outcome reward, lengths, and whether it hit the max response length. */
@@ -49,6 +52,44 @@ public final class BatchMetrics implements Serializable {
     return this;
   }
 
+  /** A response's re-check steps, when the task's step checker counted them. */
+  public BatchMetrics addRechecks(Integer recheckSteps) {
+    if (recheckSteps != null) {
+      rechecks.add(recheckSteps);
+    }
+    return this;
+  }
+
+  /**
+   * Credit localisation of a failed response whose first wrong token the task's step checker
+   * found: how well its log-ratios and its advantages single that token out as the one to blame
+   * ({@link #blameAuroc}). Responses that are right, have no located error or one token are skipped.
+   */
+  public BatchMetrics addLocalisation(double outcomeReward, Integer firstError, double[] logRatios, double[] advantages,
+      int length) {
+    if (outcomeReward > 0.5 || firstError == null || firstError < 0 || firstError >= length || length < 2) {
+      return this;
+    }
+    localisedByLogRatio.add(blameAuroc(logRatios, firstError, length));
+    localisedByAdvantage.add(blameAuroc(advantages, firstError, length));
+    return this;
+  }
+
+  /**
+   * The probability that the token at {@code wrong} has a lower value than another token of the
+   * response picked at random (ties count half): the AUROC of "lowest value = the wrong token".
+   * 1: the wrong token gets the least credit of all; 0.5: no information; 0: the most.
+   */
+  public static double blameAuroc(double[] values, int wrong, int length) {
+    double wins = 0;
+    for (int t = 0; t < length; t++) {
+      if (t != wrong) {
+        wins += values[wrong] < values[t] ? 1 : values[wrong] == values[t] ? 0.5 : 0;
+      }
+    }
+    return wins / (length - 1);
+  }
+
   public BatchMetrics merge(BatchMetrics o) {
     score.merge(o.score);
     responseLength.merge(o.responseLength);
@@ -57,6 +98,9 @@ public final class BatchMetrics implements Serializable {
     entropy.merge(o.entropy);
     klRefK1.merge(o.klRefK1);
     klRefK3.merge(o.klRefK3);
+    rechecks.merge(o.rechecks);
+    localisedByLogRatio.merge(o.localisedByLogRatio);
+    localisedByAdvantage.merge(o.localisedByAdvantage);
     truncated += o.truncated;
     return this;
   }
@@ -85,6 +129,14 @@ public final class BatchMetrics implements Serializable {
       m.put(MetricNames.ACTOR_ENTROPY, entropy.mean());
       m.put(MetricNames.ACTOR_KL_REF, klRefK3.mean());
       m.put(MetricNames.ACTOR_KL_REF_K1, klRefK1.mean());
+    }
+    if (rechecks.count() > 0) {
+      m.put(MetricNames.RESPONSE_RECHECKS_MEAN, rechecks.mean());
+    }
+    if (localisedByLogRatio.count() > 0) {
+      m.put(MetricNames.CREDIT_LOCALISATION_LOG_RATIO, localisedByLogRatio.mean());
+      m.put(MetricNames.CREDIT_LOCALISATION_ADVANTAGE, localisedByAdvantage.mean());
+      m.put(MetricNames.CREDIT_LOCALISED_RESPONSES, (double) localisedByLogRatio.count());
     }
     return m;
   }

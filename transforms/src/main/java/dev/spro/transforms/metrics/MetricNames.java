@@ -17,6 +17,8 @@ public final class MetricNames {
   public static final String RESPONSE_LENGTH_MAX = "response_length/max";
   public static final String RESPONSE_LENGTH_MIN = "response_length/min";
   public static final String RESPONSE_LENGTH_CLIP_RATIO = "response_length/clip_ratio";
+  /** Re-check steps per response (the built-in task's step checker). */
+  public static final String RESPONSE_RECHECKS_MEAN = "response_length/recheck_steps";
   public static final String PROMPT_LENGTH_MEAN = "prompt_length/mean";
   public static final String PROMPT_LENGTH_MAX = "prompt_length/max";
   public static final String PROMPT_LENGTH_MIN = "prompt_length/min";
@@ -46,6 +48,13 @@ public final class MetricNames {
   public static final String GROUPS_ALL_CORRECT = "batch/groups_all_correct";
   public static final String GROUPS_ALL_WRONG = "batch/groups_all_wrong";
   public static final String GROUPS_FILTERED = "batch/groups_filtered";
+
+  // Credit localisation over failed responses whose first wrong token the task's step checker
+  // found (BatchMetrics.blameAuroc): 0.5 = no information, 1 = the wrong token always gets the
+  // least credit. By the per-token log-ratio log pi_old - log pi_ref, and by the advantage.
+  public static final String CREDIT_LOCALISATION_LOG_RATIO = "credit/localisation_auroc_log_ratio";
+  public static final String CREDIT_LOCALISATION_ADVANTAGE = "credit/localisation_auroc_advantage";
+  public static final String CREDIT_LOCALISED_RESPONSES = "credit/localised_responses";
 
   // Timings and throughput.
   public static final String TIMING_GEN = "timing_s/gen";

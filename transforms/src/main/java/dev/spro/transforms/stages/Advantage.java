@@ -90,10 +90,16 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
       int g = rs.size();
       double[] rewards = new double[g];
       double[][] ratios = new double[g][];
+      long[] seeds = new long[g];
+      int[] firstErrors = new int[g];
+      boolean stepChecked = true;
       int correct = 0;
       for (int i = 0; i < g; i++) {
         ScoredRollout s = rs.get(i);
         rewards[i] = s.getOutcomeReward();
+        seeds[i] = s.getRollout().getSeed();
+        stepChecked &= s.getFirstErrorToken() != null;
+        firstErrors[i] = s.getFirstErrorToken() == null ? -1 : s.getFirstErrorToken();
         correct += s.getOutcomeReward() > 0.5 ? 1 : 0;
         List<Float> pi = ctx.prime() ? s.getPrmLogprobs() : s.getOldLogprobs();
         if (pi == null) {
@@ -118,7 +124,9 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
       AdvantageEstimator estimator = ctx.advantage().estimator();
       double[][] adv;
       try {
-        adv = estimator.advantages(ResponseGroup.of(ratios, rewards), ctx.advantage().config());
+        ResponseGroup responses = ResponseGroup.of(ratios, rewards).withSeeds(seeds)
+            .withFirstErrors(stepChecked ? firstErrors : null);
+        adv = estimator.advantages(responses, ctx.advantage().config());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("prompt " + group.getKey() + ": " + e.getMessage(), e);
       }
@@ -139,6 +147,7 @@ public final class Advantage extends PTransform<PCollection<ScoredRollout>, PCol
             .setRefLogprobs(s.getRefLogprobs())
             .setOutcomeReward(s.getOutcomeReward())
             .setPrmLogprobs(s.getPrmLogprobs())
+            .setFirstErrorToken(s.getFirstErrorToken())
             .build());
       }
     }

@@ -16,7 +16,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AdvantagePropertiesTest {
   static final int GROUPS = 300;
 
-  /** A random group: 1..8 responses of 1..12 tokens, log-ratios in [-2, 2], rewards 0/1 or real. */
+  /**
+   * A random group: 1..8 responses of 1..12 tokens, log-ratios in [-2, 2], rewards 0/1 or real,
+   * a sampling seed and a first wrong token (-1 or one of the response's tokens) each.
+   */
   static ResponseGroup randomGroup(long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
     int g = 1 + rnd.nextInt(8);
@@ -30,7 +33,13 @@ class AdvantagePropertiesTest {
       }
       rewards[i] = binary ? rnd.nextInt(2) : rnd.nextDouble(-1, 1);
     }
-    return ResponseGroup.of(ratios, rewards);
+    long[] seeds = new long[g];
+    int[] firstErrors = new int[g];
+    for (int i = 0; i < g; i++) {
+      seeds[i] = rnd.nextLong();
+      firstErrors[i] = rnd.nextInt(ratios[i].length + 1) - 1;
+    }
+    return ResponseGroup.of(ratios, rewards).withSeeds(seeds).withFirstErrors(firstErrors);
   }
 
   static Stream<Arguments> groups() {
@@ -150,7 +159,7 @@ class AdvantagePropertiesTest {
         padded[i][t] = rnd.nextBoolean() ? Double.NaN : rnd.nextDouble(-100, 100); // garbage
       }
     }
-    ResponseGroup p = new ResponseGroup(padded, g.lengths(), g.rewards());
+    ResponseGroup p = new ResponseGroup(padded, g.lengths(), g.rewards(), g.seeds(), g.firstErrors());
     for (String name : AdvantageEstimators.names()) {
       msaConfigs().forEach(config -> {
         double[][] a = AdvantageEstimators.get(name).advantages(g, config);

@@ -40,4 +40,24 @@ class BatchMetricsTest {
   void emptyGroupsAreLeftOut() {
     assertFalse(new BatchMetrics().toMap().containsKey(MetricNames.SCORE_MEAN));
   }
+
+  @Test
+  void localisationScoresTheFirstWrongTokenAgainstTheRest() {
+    // Values at the wrong token (index 2): lowest of all -> 1; highest -> 0; one tie, one higher,
+    // one lower -> (0.5 + 1 + 0) / 3.
+    assertEquals(1.0, BatchMetrics.blameAuroc(new double[] {0.1, 0.2, -1, 0.3}, 2, 4), 1e-12);
+    assertEquals(0.0, BatchMetrics.blameAuroc(new double[] {0.1, 0.2, 1, 0.3}, 2, 4), 1e-12);
+    assertEquals(0.5, BatchMetrics.blameAuroc(new double[] {0.5, 0.9, 0.5, 0.1, 7}, 2, 4), 1e-12);
+    BatchMetrics m = new BatchMetrics()
+        .addLocalisation(0, 2, new double[] {0.1, 0.2, -1, 0.3}, new double[] {-1, -1, -1, -1}, 4)
+        .addLocalisation(0, 0, new double[] {1, 0, 0}, new double[] {-2, -1, -1}, 3)
+        .addLocalisation(1, 1, new double[] {5, 5}, new double[] {5, 5}, 2) // a right response: skipped
+        .addLocalisation(0, -1, new double[] {5, 5}, new double[] {5, 5}, 2) // no located error: skipped
+        .addLocalisation(0, null, new double[] {5, 5}, new double[] {5, 5}, 2); // no step checker: skipped
+    assertEquals((1.0 + 0.0) / 2, m.toMap().get(MetricNames.CREDIT_LOCALISATION_LOG_RATIO), 1e-12);
+    assertEquals((0.5 + 1.0) / 2, m.toMap().get(MetricNames.CREDIT_LOCALISATION_ADVANTAGE), 1e-12);
+    assertEquals(2.0, m.toMap().get(MetricNames.CREDIT_LOCALISED_RESPONSES));
+    assertFalse(new BatchMetrics().addRechecks(null).toMap().containsKey(MetricNames.RESPONSE_RECHECKS_MEAN));
+    assertEquals(1.5, new BatchMetrics().addRechecks(1).addRechecks(2).toMap().get(MetricNames.RESPONSE_RECHECKS_MEAN));
+  }
 }
