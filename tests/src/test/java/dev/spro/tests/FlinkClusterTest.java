@@ -121,6 +121,7 @@ class FlinkClusterTest {
       }
     });
     assertTrue(names.containsAll(List.of("tiny-iter-000000", "tiny-iter-000001")), names.toString());
+    assertJobDescribesItself(jobs, "tiny-iter-000001");
     assertTrue(cluster.status().contains("2 TaskManager(s)"), cluster.status());
 
     // no code through the REST API, nothing listening beyond loopback, in any of its processes
@@ -131,6 +132,32 @@ class FlinkClusterTest {
     assertTrue(upload.statusCode() >= 400, "upload answered " + upload.statusCode());
     for (long pid : pids) {
       assertEquals(List.of(), ListeningSockets.beyondLoopback(pid), "pid " + pid + ": " + ListeningSockets.of(pid));
+    }
+  }
+
+  /**
+   * The web UI's view of an iteration job: its description under Configuration (Beam hands the
+   * options to Flink as global job parameters) and its operators named by the stages' Beam paths.
+   */
+  static void assertJobDescribesItself(JsonNode jobs, String name) throws Exception {
+    String jid = null;
+    for (JsonNode j : jobs) {
+      if (j.get("name").asText().equals(name) && j.get("state").asText().equals("FINISHED")) {
+        jid = j.get("jid").asText();
+      }
+    }
+    assertTrue(jid != null, name + " finished");
+    JsonNode user = SessionCluster.rest("localhost", port, "/jobs/" + jid + "/config").orElseThrow()
+        .path("execution-config").path("user-config");
+    assertEquals("tiny", user.path("sproRun").asText(), user.toString());
+    assertEquals("1", user.path("sproIteration").asText(), user.toString());
+    assertEquals("RL iteration 1 of 2: checkpoint 1 -> 2", user.path("sproJob").asText(), user.toString());
+    assertEquals("spro (beta 0.05, msaClip 0.2)", user.path("sproAlgorithm").asText(), user.toString());
+    StringBuilder operators = new StringBuilder();
+    SessionCluster.rest("localhost", port, "/jobs/" + jid + "/plan").orElseThrow().path("plan").path("nodes")
+        .forEach(n -> operators.append(n.path("description").asText()).append('\n'));
+    for (String stage : List.of("GroupSampling", "OutcomeReward", "SelfGuidedReward", "Advantage", "GradientStep")) {
+      assertTrue(operators.toString().contains(stage), stage + " in\n" + operators);
     }
   }
 

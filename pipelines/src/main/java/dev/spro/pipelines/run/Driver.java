@@ -134,7 +134,8 @@ public final class Driver {
     CheckpointIntegrity.verify(ctx.policy());
     CheckpointIntegrity.verify(Path.of(ctx.reference()));
     String job = String.format(Locale.ROOT, "%s-iter-%06d", config.run.name, k);
-    Pipeline p = Pipeline.create(JobOptions.of(config, cluster, job));
+    Pipeline p = Pipeline.create(JobOptions.of(config, cluster, job,
+        String.format(Locale.ROOT, "RL iteration %d of %d: checkpoint %d -> %d", k, config.run.iterations, k, k + 1), k));
     int[] rows = DataCursor.batch(config.run.seed, k, plan.dataset().size(), config.data.batchSize);
     var prompts = plan.task() != null ? ReadPrompts.fromTask(plan.task(), rows)
         : ReadPrompts.fromFiles(plan.dataset().pattern(), idsOf(rows));

@@ -76,12 +76,13 @@ public final class Evaluation {
       Path checkpoint = RunLayout.checkpoint(runDir, k);
       Setup setup = Setup.of(plan);
       String job = String.format(Locale.ROOT, "%s-eval-%06d", c.run.name, k);
-      Result greedy = run(JobOptions.of(c, cluster, job), checkpoint, plan.evalPrompts(), setup, plan.greedy(), 1,
+      Result greedy = run(JobOptions.of(c, cluster, job, "evaluation of checkpoint " + k + ": greedy", k), checkpoint, plan.evalPrompts(), setup, plan.greedy(), 1,
           StageFailure.Where.of(runDir, job, () -> "the evaluation of iteration " + k));
       Result sampled = null;
       if (c.eval.samples > 0) {
         String sampledJob = job + "-sampled";
-        sampled = run(JobOptions.of(c, cluster, sampledJob), checkpoint, plan.evalPrompts(), setup, plan.sampling(),
+        sampled = run(JobOptions.of(c, cluster, sampledJob, "evaluation of checkpoint " + k + ": " + c.eval.samples + " samples", k),
+            checkpoint, plan.evalPrompts(), setup, plan.sampling(),
             c.eval.samples, StageFailure.Where.of(runDir, sampledJob, () -> "the sampled evaluation of iteration " + k));
       }
       Map<String, Double> m = metrics(greedy, sampled);

@@ -116,7 +116,7 @@ final class InitialCheckpoint {
     out.printf(Locale.ROOT, "warm start: %d steps on %d teacher solutions (teacher accuracy %.2f)%s%n", w.steps, w.examples,
         teacher.accuracy(plan.task(), 2000), done > 0 ? " (resuming after step " + done + ")" : "");
     String job = config.run.name + "-warm-start";
-    Pipeline p = Pipeline.create(JobOptions.of(config, cluster, job));
+    Pipeline p = Pipeline.create(JobOptions.of(config, cluster, job, "supervised warm start: checkpoint 0", null));
     var settings = new SupervisedTraining.Settings(w.steps, w.batchSize, w.lr, w.warmupSteps, w.gradClip, w.saveEvery,
         w.logEvery, Seeds.of(config.run.seed, "sft", 0));
     WarmStart.build(p, sft, init, plan.task(), teacher, w.examples, plan.spec(), settings, config.flink.parallelism, fault);

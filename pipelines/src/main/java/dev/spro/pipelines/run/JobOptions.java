@@ -17,7 +17,15 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class JobOptions {
   private JobOptions() {}
 
-  public static PipelineOptions of(RunConfig config, LocalFlinkCluster cluster, String jobName) {
+  /**
+   * The options of job {@code jobName}, described ({@link RunJobOptions}) as {@code job} of the run
+   * at {@code iteration} (null: none).
+   */
+  public static PipelineOptions of(RunConfig config, LocalFlinkCluster cluster, String jobName, String job, Integer iteration) {
+    return RunJobOptions.describe(of(config, cluster, jobName), config, job, iteration);
+  }
+
+  private static PipelineOptions of(RunConfig config, LocalFlinkCluster cluster, String jobName) {
     String master = config.flink.master;
     if (master.equals("direct")) {
       PipelineOptions o = PipelineOptionsFactory.create();
