@@ -30,6 +30,6 @@ rl_run() {
     printf '%s\n' "$@"
   } > "$dir.yaml"
   echo "$(date +%T) $(basename "$dir"): $*" >&2
-  "$SPRO" train --config "$dir.yaml" --run-dir "$dir" > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
+  "$SPRO" train --config "$dir.yaml" --run-dir "$dir" >> "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
   grep -E "^eval +$ITERATIONS " "$dir.log" >&2 || true
 }
