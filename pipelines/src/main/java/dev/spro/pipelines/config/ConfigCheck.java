@@ -58,6 +58,7 @@ public final class ConfigCheck {
     atLeast("data.arithmetic.maxOperands", a.maxOperands, a.minOperands);
     atLeast("data.arithmetic.maxOperand", a.maxOperand, 1);
     require(a.testShare > 0 && a.testShare < 1, "data.arithmetic.testShare", a.testShare, "a share strictly between 0 and 1");
+    probability("data.arithmetic.additionShare", a.additionShare);
     atLeast("data.arithmetic.trainSize", a.trainSize, Math.max(1, d.batchSize));
   }
 

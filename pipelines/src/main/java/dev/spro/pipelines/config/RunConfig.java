@@ -98,6 +98,8 @@ public final class RunConfig {
     public int maxOperands = 3;
     public int maxOperand = 9;
     public double testShare = 0.2;
+    /** Probability that an operator is '+': more additions, more carry steps (the teacher's habit) per problem. */
+    public double additionShare = 0.5;
     public int trainSize = 20000;
     public long seed = 7;
   }

@@ -33,7 +33,7 @@ public record Dataset(ArithmeticTask task, String pattern, List<String> ids, Map
       return null;
     }
     RunConfig.Arithmetic t = config.data.arithmetic;
-    return new ArithmeticTask(t.minOperands, t.maxOperands, t.maxOperand, t.testShare, t.seed);
+    return new ArithmeticTask(t.minOperands, t.maxOperands, t.maxOperand, t.testShare, t.seed, t.additionShare);
   }
 
   /**

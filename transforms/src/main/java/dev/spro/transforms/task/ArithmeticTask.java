@@ -19,17 +19,26 @@ import java.util.SplittableRandom;
  * @param maxOperands most numbers in a problem
  * @param maxOperand operands are 1..maxOperand
  * @param testShare share of all possible problems reserved for the test split (by hash)
+ * @param additionShare probability that an operator is '+' (the carry habit is about additions:
+ *     more of them, more carry steps per problem)
  */
-public record ArithmeticTask(int minOperands, int maxOperands, int maxOperand, double testShare, long seed)
-    implements Serializable {
+public record ArithmeticTask(int minOperands, int maxOperands, int maxOperand, double testShare, long seed,
+    double additionShare) implements Serializable {
   public static final String DATA_SOURCE = "spro/arithmetic";
   /** The characters of prompts and solutions (the built-in character tokenizer's alphabet). */
   public static final String ALPHABET = "0123456789+-=;# \n";
 
   public ArithmeticTask {
-    if (minOperands < 2 || maxOperands < minOperands || maxOperand < 1 || !(testShare > 0 && testShare < 1)) {
-      throw new IllegalArgumentException("arithmetic task: need 2 <= minOperands <= maxOperands, maxOperand >= 1, 0 < testShare < 1");
+    if (minOperands < 2 || maxOperands < minOperands || maxOperand < 1 || !(testShare > 0 && testShare < 1)
+        || !(additionShare >= 0 && additionShare <= 1)) {
+      throw new IllegalArgumentException(
+          "arithmetic task: need 2 <= minOperands <= maxOperands, maxOperand >= 1, 0 < testShare < 1, 0 <= additionShare <= 1");
     }
+  }
+
+  /** Half additions, half subtractions. */
+  public ArithmeticTask(int minOperands, int maxOperands, int maxOperand, double testShare, long seed) {
+    this(minOperands, maxOperands, maxOperand, testShare, seed, 0.5);
   }
 
   /** A problem: its operands and operators ('+' or '-'). */
@@ -75,7 +84,9 @@ public record ArithmeticTask(int minOperands, int maxOperands, int maxOperand, d
         operands[i] = 1 + rnd.nextInt(maxOperand);
       }
       for (int i = 0; i < n - 1; i++) {
-        operators[i] = rnd.nextBoolean() ? '+' : '-';
+        // the even split draws a boolean, as before the share existed: the same problems as then
+        boolean plus = additionShare == 0.5 ? rnd.nextBoolean() : rnd.nextDouble() < additionShare;
+        operators[i] = plus ? '+' : '-';
       }
       Problem p = new Problem(operands, operators);
       if (isTest(p.text()) == test) {

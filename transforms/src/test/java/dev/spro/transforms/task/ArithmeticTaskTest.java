@@ -68,4 +68,26 @@ class ArithmeticTaskTest {
     assertThrows(IllegalArgumentException.class, () -> new ArithmeticTask(3, 2, 9, 0.2, 7));
     assertThrows(IllegalArgumentException.class, () -> new ArithmeticTask(2, 3, 9, 1.0, 7));
   }
+
+  @Test
+  void theAdditionShareSetsTheOperatorsAndTheEvenSplitKeepsTheEarlierProblems() {
+    // problems written by the version before the share existed (its jar, 2026-12-06)
+    assertEquals("1+3 7+2 8+8", TASK.problem("train", 0).text() + " " + TASK.problem("train", 1).text() + " "
+        + TASK.problem("test", 0).text());
+    ArithmeticTask half = new ArithmeticTask(2, 3, 9, 0.2, 7, 0.5);
+    ArithmeticTask plus = new ArithmeticTask(4, 5, 9, 0.2, 7, 1.0);
+    ArithmeticTask mostly = new ArithmeticTask(4, 5, 9, 0.2, 7, 0.8);
+    int additions = 0;
+    int operators = 0;
+    for (int i = 0; i < 2000; i++) {
+      assertEquals(TASK.problem("train", i).text(), half.problem("train", i).text());
+      assertTrue(plus.problem("train", i).text().indexOf('-') < 0, plus.problem("train", i).text());
+      for (char op : mostly.problem("train", i).operators()) {
+        additions += op == '+' ? 1 : 0;
+        operators++;
+      }
+    }
+    assertEquals(0.8, (double) additions / operators, 0.02);
+    assertThrows(IllegalArgumentException.class, () -> new ArithmeticTask(2, 3, 9, 0.2, 7, 1.5));
+  }
 }
