@@ -55,6 +55,9 @@ class RunConfigAndDirectoryTest {
     assertNotEquals(a.hash(), b.hash());
     assertEquals(a.hash(), RunConfig.parse(a.toYaml()).hash());
     assertEquals(List.of("run.seed (1 -> 2)"), RunConfig.differences(a, b).stream().filter(d -> d.startsWith("run.seed")).toList());
+    RunConfig c = new RunConfig();
+    c.data.arithmetic.additionShare = 0.8;
+    assertNotEquals(a.hash(), c.hash(), "a key added later is hashed once it differs from what earlier runs had");
   }
 
   @Test

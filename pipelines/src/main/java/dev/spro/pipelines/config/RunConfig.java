@@ -56,6 +56,12 @@ public final class RunConfig {
   public static final List<String> RESUME_SAFE = List.of("run.iterations", "flink", "retention", "eval",
       "sampling.batchTokens", "optimizer.microBatchTokens");
 
+  /**
+   * Keys that change what a run computes but came after runs were frozen: left out of the hash
+   * while they hold the value every earlier run had, so those runs keep their hash.
+   */
+  static final Map<String, Double> HASHED_UNLESS_AT = Map.of("data.arithmetic.additionShare", 0.5);
+
   public Run run = new Run();
   public Data data = new Data();
   public Model model = new Model();
@@ -370,6 +376,16 @@ public final class RunConfig {
       }
       parent.remove(path[path.length - 1]);
     }
+    HASHED_UNLESS_AT.forEach((key, earlier) -> {
+      String[] path = key.split("\\.");
+      ObjectNode parent = tree;
+      for (int i = 0; i < path.length - 1; i++) {
+        parent = (ObjectNode) parent.get(path[i]);
+      }
+      if (parent.path(path[path.length - 1]).asDouble(Double.NaN) == earlier) {
+        parent.remove(path[path.length - 1]);
+      }
+    });
     try {
       byte[] canonical = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsBytes(sorted(tree));
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
