@@ -214,7 +214,7 @@ def main():
             fmt(metric("credit/localisation_auroc_advantage", all_mean)),
         ]
         print("| " + " | ".join(cells) + " |")
-        svg_chart(f"{arm} ({len(ss)} seeds)", [runs[(arm, s)][1] for s in ss], grpo_curves, os.path.join(charts, f"{arm}.svg"))
+        svg_chart(f"{arm} ({len(ss)} seed{'' if len(ss) == 1 else 's'})", [runs[(arm, s)][1] for s in ss], grpo_curves, os.path.join(charts, f"{arm}.svg"))
 
 
 if __name__ == "__main__":

@@ -51,8 +51,9 @@ public final class SproAdvantage implements AdvantageEstimator {
     PREFIX("spro-klpen"),
     /**
      * {@code R[t] = beta * sum_{j <= t} l[perm(j)]}: the response's own log-ratios in a random
-     * order (drawn from its sampling seed) — the same magnitudes, no link between a token and its
-     * reward.
+     * order (drawn from its sampling seed) — the same magnitudes and per-response sums, no link
+     * between a token and the step its reward is counted at (its own term lands at or before it
+     * with probability (t+1)/T, so part of the KL bonus remains: ExpectedGradientTest).
      */
     PLACEBO("spro-placebo");
 
