@@ -76,8 +76,8 @@ public final class Evaluation {
       Path checkpoint = RunLayout.checkpoint(runDir, k);
       Setup setup = Setup.of(plan);
       String job = String.format(Locale.ROOT, "%s-eval-%06d", c.run.name, k);
-      Result greedy = run(JobOptions.of(c, cluster, job, "evaluation of checkpoint " + k + ": greedy", k), checkpoint, plan.evalPrompts(), setup, plan.greedy(), 1,
-          StageFailure.Where.of(runDir, job, () -> "the evaluation of iteration " + k));
+      Result greedy = run(JobOptions.of(c, cluster, job, "evaluation of checkpoint " + k + ": greedy", k), checkpoint,
+          plan.evalPrompts(), setup, plan.greedy(), 1, StageFailure.Where.of(runDir, job, () -> "the evaluation of iteration " + k));
       Result sampled = null;
       if (c.eval.samples > 0) {
         String sampledJob = job + "-sampled";
