@@ -369,21 +369,12 @@ public final class RunConfig {
   public String hash() {
     ObjectNode tree = YAML.valueToTree(this);
     for (String key : RESUME_SAFE) {
-      String[] path = key.split("\\.");
-      ObjectNode parent = tree;
-      for (int i = 0; i < path.length - 1; i++) {
-        parent = (ObjectNode) parent.get(path[i]);
-      }
-      parent.remove(path[path.length - 1]);
+      parentOf(tree, key).remove(leafOf(key));
     }
     HASHED_UNLESS_AT.forEach((key, earlier) -> {
-      String[] path = key.split("\\.");
-      ObjectNode parent = tree;
-      for (int i = 0; i < path.length - 1; i++) {
-        parent = (ObjectNode) parent.get(path[i]);
-      }
-      if (parent.path(path[path.length - 1]).asDouble(Double.NaN) == earlier) {
-        parent.remove(path[path.length - 1]);
+      ObjectNode parent = parentOf(tree, key);
+      if (parent.path(leafOf(key)).asDouble(Double.NaN) == earlier) {
+        parent.remove(leafOf(key));
       }
     });
     try {
@@ -392,6 +383,20 @@ public final class RunConfig {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The object holding dotted {@code key} ({@code data.arithmetic} for {@code data.arithmetic.seed}). */
+  private static ObjectNode parentOf(ObjectNode tree, String key) {
+    String[] path = key.split("\\.");
+    ObjectNode parent = tree;
+    for (int i = 0; i < path.length - 1; i++) {
+      parent = (ObjectNode) parent.get(path[i]);
+    }
+    return parent;
+  }
+
+  private static String leafOf(String key) {
+    return key.substring(key.lastIndexOf('.') + 1);
   }
 
   private static JsonNode sorted(JsonNode n) {

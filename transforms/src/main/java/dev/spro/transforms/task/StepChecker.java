@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  */
 public final class StepChecker {
   private static final Pattern PROBLEM = Pattern.compile("(\\d+(?:[+-]\\d+)+)=\\s*$");
+  private static final Pattern SIGNED_NUMBER = Pattern.compile("([+-]?)(\\d+)");
 
   private StepChecker() {}
 
@@ -39,7 +40,7 @@ public final class StepChecker {
     String text = m.group(1);
     List<Integer> operands = new ArrayList<>();
     StringBuilder operators = new StringBuilder();
-    Matcher number = Pattern.compile("([+-]?)(\\d+)").matcher(text);
+    Matcher number = SIGNED_NUMBER.matcher(text);
     while (number.find()) {
       if (!number.group(1).isEmpty()) {
         operators.append(number.group(1).charAt(0));
