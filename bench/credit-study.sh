@@ -19,7 +19,8 @@
 # Env: SEEDS ("1 2 3 4 5"), ARMS (all eight), ITERATIONS (30), EVAL_EVERY (5), EVAL_SIZE (500),
 #      FINAL_SIZE (2000), LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
 #      the task: MIN_OPERANDS (5), MAX_OPERANDS (6), ADDITION_SHARE (0.5), MAX_NEW_TOKENS (72), CARRY_SLIP (0.7),
-#      ERROR_RATE (0.02); BATCH (16 prompts per iteration).
+#      ERROR_RATE (0.02), WARM_STEPS (600) and WARM_EXAMPLES (4000) of the warm start; BATCH (16 prompts
+#      per iteration).
 ITERATIONS="${ITERATIONS:-30}"
 EVAL_EVERY="${EVAL_EVERY:-5}"
 source "$(dirname "$0")/rl-runs.sh"
@@ -39,7 +40,7 @@ TASK=(
   "data: {batchSize: ${BATCH:-16}, arithmetic: {minOperands: ${MIN_OPERANDS:-5}, maxOperands: ${MAX_OPERANDS:-6}, additionShare: ${ADDITION_SHARE:-0.5}}}"
   "sampling: {maxNewTokens: ${MAX_NEW_TOKENS:-72}}"
 )
-WARM=("warmStart: {carrySlipRate: ${CARRY_SLIP:-0.7}, errorRate: ${ERROR_RATE:-0.02}, recheckRate: $RECHECK}")
+WARM=("warmStart: {carrySlipRate: ${CARRY_SLIP:-0.7}, errorRate: ${ERROR_RATE:-0.02}, recheckRate: $RECHECK, steps: ${WARM_STEPS:-600}, examples: ${WARM_EXAMPLES:-4000}}")
 
 arm_lines() {
   case "$1" in
