@@ -3,21 +3,28 @@ package dev.spro.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.ClusterJars;
+import dev.spro.pipelines.flink.JobJarStaging;
 import dev.spro.pipelines.run.Driver;
+import dev.spro.pipelines.run.RunDirectory;
 import dev.spro.runners.cluster.SessionCluster;
 import dev.spro.schemas.Rollout;
 import dev.spro.schemas.io.AvroFiles;
+import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.FaultInjection;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +52,36 @@ class FlinkClusterTest {
   static SessionCluster cluster;
   static int port;
   static List<Long> pids = new ArrayList<>();
+  /** The JobManager's Prometheus port; the TaskManagers' are the two above it. */
+  static int prometheusPort;
+
+  /** The first of {@code n} consecutive free ports. */
+  static int freePorts(int n) throws Exception {
+    for (int base = 20000 + (int) (ProcessHandle.current().pid() % 1000) * 20; ; base += n) {
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        try (ServerSocket s = new ServerSocket(base + i)) {
+          s.setReuseAddress(true);
+        } catch (java.io.IOException inUse) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+  }
+
+  static String scrape(int port) {
+    try {
+      // simpleclient writes label sets as {run="tiny",}
+      return PrometheusEndpointTest.HTTP.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://localhost:" + port + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body().replace(",}", "}");
+    } catch (Exception notYet) {
+      return "";
+    }
+  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -53,8 +90,9 @@ class FlinkClusterTest {
     }
     cluster = new SessionCluster(tmp.resolve("cluster"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    cluster.start(new SessionCluster.Settings(2, 2, "2g", "1024m", "localhost", port, List.of()),
-        ClusterJars.clusterLib(), new PrintStream(out, true, StandardCharsets.UTF_8), Duration.ofMinutes(3));
+    prometheusPort = freePorts(3);
+    cluster.start(new SessionCluster.Settings(2, 2, "2g", "1024m", "localhost", port, List.of(), true, prometheusPort),
+        ClusterJars.clusterLib(), ClusterJars.jobJar(), new PrintStream(out, true, StandardCharsets.UTF_8), Duration.ofMinutes(3));
     for (String p : cluster.processNames()) {
       pids.add(cluster.pid(p).orElseThrow());
     }
@@ -104,8 +142,37 @@ class FlinkClusterTest {
   @Order(1)
   void theTinyRunOnTheClusterEqualsTheEmbeddedOneAndTheWebUiListsItsJobs() throws Exception {
     Path run = tmp.resolve("undisturbed");
-    String printed = train(onCluster(), run, null);
+    RunConfig c = onCluster();
+    try (ServerSocket free = new ServerSocket(0)) {
+      c.flink.prometheusPort = free.getLocalPort();
+    }
+    CompletableFuture<String> training = CompletableFuture.supplyAsync(() -> {
+      try {
+        return train(c, run, null);
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    // while it trains: the run's gauges from the driver, a job's stages from a TaskManager, the JobManager's own
+    boolean driverSeen = false;
+    boolean jobSeen = false;
+    String taskManagers = "";
+    while (!training.isDone()) {
+      driverSeen |= scrape(c.flink.prometheusPort).contains("spro_iteration{run=\"tiny\"}");
+      taskManagers = scrape(prometheusPort + 1) + scrape(prometheusPort + 2);
+      jobSeen |= taskManagers.lines().anyMatch(l -> l.startsWith("flink_taskmanager_job_task_operator_numRecordsIn{")
+          && l.matches(".*job_name=\"tiny-iter-\\d+\".*") && l.matches(".*operator_name=\"[^\"]* at [A-Za-z]+/.*"));
+      Thread.sleep(100);
+    }
+    String printed = training.get();
+    assertTrue(printed.contains("Prometheus metrics (the run's spro_* gauges): http://localhost:" + c.flink.prometheusPort), printed);
+    assertTrue(driverSeen, "the driver served spro_iteration during the run");
+    assertTrue(jobSeen, "a TaskManager served the stages' operator metrics of an iteration job:\n" + taskManagers);
+    assertTrue(scrape(prometheusPort).contains("flink_jobmanager_numRegisteredTaskManagers"), scrape(prometheusPort));
+    assertTrue(scrape(prometheusPort + 1).contains("flink_taskmanager_Status_JVM_Memory_Heap_Used"));
+    assertEquals("", scrape(c.flink.prometheusPort), "the driver's endpoint is closed with the run");
     assertTrue(printed.contains("iter    1"), printed);
+    assertTrue(printed.contains("Flink session cluster: the cluster at localhost:" + port + " carries this build"), printed);
     RunConfig embedded = Runs.tiny();
     embedded.run.iterations = 2;
     Path reference = tmp.resolve("embedded");
@@ -122,6 +189,12 @@ class FlinkClusterTest {
     });
     assertTrue(names.containsAll(List.of("tiny-iter-000000", "tiny-iter-000001")), names.toString());
     assertJobDescribesItself(jobs, "tiny-iter-000001");
+    // no job jar: the TaskManagers' own classes, whose resident models outlive a job — iteration 1
+    // loads its new policy (once per TaskManager at most) and not the reference again, as embedded
+    assertTrue(modelLoads(run, 1) <= 2, "model loads in iteration 1: " + modelLoads(run, 1));
+    assertEquals(modelLoads(reference, 1), 1, "embedded: the new policy only");
+    assertTimeline(run, 2);
+    assertTimeline(reference, 2);
     assertTrue(cluster.status().contains("2 TaskManager(s)"), cluster.status());
 
     // no code through the REST API, nothing listening beyond loopback, in any of its processes
@@ -132,6 +205,108 @@ class FlinkClusterTest {
     assertTrue(upload.statusCode() >= 400, "upload answered " + upload.statusCode());
     for (long pid : pids) {
       assertEquals(List.of(), ListeningSockets.beyondLoopback(pid), "pid " + pid + ": " + ListeningSockets.of(pid));
+    }
+  }
+
+  /**
+   * timeline.jsonl has a line per iteration job whose parts add up: Flink's phases within the
+   * driver's wall time, the stages' compute and I/O within it too, the job's vertices named by the
+   * stages.
+   */
+  static void assertTimeline(Path run, int iterations) throws Exception {
+    List<String> lines = Files.readAllLines(run.resolve("timeline.jsonl"));
+    assertEquals(iterations, lines.size(), lines.toString());
+    for (int k = 0; k < iterations; k++) {
+      JsonNode t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(k));
+      double wall = t.path("wall_s").asDouble();
+      String where = run + " iteration " + k + ": " + lines.get(k);
+      assertEquals(k, t.path("iteration").asInt(), where);
+      assertTrue(t.path("compute_s").asDouble() > 0 && t.path("io_s").asDouble() > 0, where);
+      assertTrue(t.path("compute_s").asDouble() + t.path("io_s").asDouble() < wall, where);
+      assertEquals(wall, t.path("compute_s").asDouble() + t.path("io_s").asDouble() + t.path("rest_s").asDouble(), 1e-6, where);
+      double phases = 0;
+      for (String phase : List.of("submit_s", "schedule_s", "run_s", "return_s")) {
+        assertTrue(t.path(phase).asDouble(-1) >= 0, phase + " of " + where);
+        phases += t.path(phase).asDouble();
+      }
+      assertEquals(wall, phases, 0.01, where);
+      StringBuilder vertices = new StringBuilder();
+      t.path("vertices").forEach(v -> vertices.append(v.path("name").asText()).append('\n'));
+      assertTrue(vertices.toString().contains("GroupSampling") && vertices.toString().contains("GradientStep"), where);
+    }
+  }
+
+  /** {@code perf/model_loads} of iteration {@code k}'s training line. */
+  static long modelLoads(Path run, int k) throws Exception {
+    for (JsonNode row : RunDirectory.metricRows(run)) {
+      if (row.path("phase").asText().equals("train") && row.path("iteration").asInt() == k) {
+        return row.path(MetricNames.PERF_MODEL_LOADS).asLong(-1);
+      }
+    }
+    throw new AssertionError("no training line of iteration " + k + " in " + run);
+  }
+
+  /**
+   * A command of another build is refused before the run directory is touched, naming both builds
+   * (a job could not bring its own jar either: the cluster's Avro would resolve the records to the
+   * cluster's classes).
+   */
+  @Test
+  @Order(2)
+  void aCommandOfAnotherBuildIsRefused() throws Exception {
+    String clusterBuild = JobJarStaging.buildId(ClusterJars.jobJar()).substring(0, 12);
+    Path other = tmp.resolve("other-build-job.jar");
+    Files.copy(ClusterJars.jobJar(), other);
+    try (FileSystem zip = FileSystems.newFileSystem(other)) {
+      Files.writeString(zip.getPath("META-INF", "another-build.txt"), "a rebuilt job jar");
+    }
+    String before = System.getProperty("spro.jobJar");
+    System.setProperty("spro.jobJar", other.toString());
+    try {
+      Path refused = tmp.resolve("refused");
+      ConfigException e = assertThrows(ConfigException.class, () -> train(onCluster(), refused, null));
+      assertTrue(e.getMessage().contains("carries SPRO build " + clusterBuild)
+          && e.getMessage().contains("this command is build " + JobJarStaging.buildId(other).substring(0, 12))
+          && e.getMessage().contains("spro cluster start"), e.getMessage());
+      assertFalse(Files.exists(refused), "refused before the run directory was made");
+    } finally {
+      if (before == null) {
+        System.clearProperty("spro.jobJar");
+      } else {
+        System.setProperty("spro.jobJar", before);
+      }
+    }
+  }
+
+  /**
+   * A cluster without the project's jar ({@code --no-project-jar}, or anyone's Flink) gets the job
+   * jar with every job and computes the same bits, each job in a class loader of its own. Last:
+   * it stops the cluster of the other tests (two clusters on one machine would share the
+   * JobManager's RPC port).
+   */
+  @Test
+  @Order(5)
+  void aClusterWithoutTheProjectJarGetsItWithEveryJob() throws Exception {
+    cluster.stop(Duration.ofSeconds(20));
+    String build = JobJarStaging.buildId(ClusterJars.jobJar()).substring(0, 12);
+    int sharedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      sharedPort = s.getLocalPort();
+    }
+    SessionCluster shared = new SessionCluster(tmp.resolve("shared-cluster"));
+    try {
+      shared.start(new SessionCluster.Settings(1, 2, "2g", "1024m", "localhost", sharedPort, List.of(), false, 0),
+          ClusterJars.clusterLib(), ClusterJars.jobJar(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          Duration.ofMinutes(3));
+      RunConfig c = onCluster();
+      c.flink.master = "localhost:" + sharedPort;
+      c.run.iterations = 1;
+      Path run = tmp.resolve("staged");
+      String printed = train(c, run, null);
+      assertTrue(printed.contains("has no SPRO classes of its own: every job brings the job jar (" + build + ")"), printed);
+      assertArrayEquals(Runs.checkpointBytes(tmp.resolve("undisturbed"), 1).get(0), Runs.checkpointBytes(run, 1).get(0));
+    } finally {
+      shared.stop(Duration.ofSeconds(20));
     }
   }
 
@@ -162,7 +337,7 @@ class FlinkClusterTest {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void aTaskManagerKilledInTheMiddleOfSamplingCostsARestartAndNothingElse() throws Exception {
     Path run = tmp.resolve("failover");
     Files.createDirectories(run);
@@ -208,7 +383,7 @@ class FlinkClusterTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aRunResumesOnTheCluster() throws Exception {
     Path run = tmp.resolve("undisturbed");
     RunConfig c = dev.spro.pipelines.run.RunDirectory.frozenConfig(run);

@@ -264,7 +264,9 @@ public final class RunConfig {
     /**
      * The embedded cluster's Prometheus endpoint, {@code http://<host>:<port>/metrics}: Flink's
      * metrics and Beam's counters of every stage, and the run's metrics.jsonl values as
-     * {@code spro_*} gauges. 0: off.
+     * {@code spro_*} gauges. On a session cluster the driver serves the {@code spro_*} gauges
+     * there, and the cluster's processes serve the rest ({@code spro cluster start
+     * --prometheus-port}). 0: off.
      */
     public int prometheusPort = 0;
   }

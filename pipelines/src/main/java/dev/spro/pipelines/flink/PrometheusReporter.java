@@ -49,8 +49,8 @@ public final class PrometheusReporter implements MetricReporter {
 
   @Override
   public void open(MetricConfig config) {
-    String host = config.getString("host", "localhost");
-    int port = config.getInteger("port", 9249);
+    String host = setting(config, "host", "localhost");
+    int port = Integer.parseInt(setting(config, "port", "9249"));
     try {
       server = new HTTPServer(new InetSocketAddress(host, port), registry, true);
     } catch (IOException e) {
@@ -59,6 +59,17 @@ public final class PrometheusReporter implements MetricReporter {
     }
     registry.register(new FlinkCollector());
     registry.register(RunGauges.INSTANCE);
+  }
+
+  /**
+   * A reporter setting as text. Flink 1.19 reads config.yaml as typed YAML, so a port written there
+   * reaches the reporter as an Integer, which {@code MetricConfig.getInteger} — a {@code
+   * Properties.getProperty}, strings only — does not see (the JobManager of a session cluster then
+   * served on the default port instead).
+   */
+  static String setting(MetricConfig config, String key, String fallback) {
+    Object v = config.get(key);
+    return v == null ? fallback : v.toString();
   }
 
   /** The port the endpoint listens on. */

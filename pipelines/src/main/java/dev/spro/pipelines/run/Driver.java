@@ -4,6 +4,7 @@ import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.flink.RunGauges;
+import dev.spro.pipelines.flink.RunGaugesEndpoint;
 import dev.spro.pipelines.report.RunReport;
 import dev.spro.transforms.metrics.MetricNames;
 import dev.spro.transforms.stages.DataCursor;
@@ -71,6 +72,10 @@ public final class Driver {
 
   private Path run(int rerunFrom) throws IOException {
     plan.checkPort();
+    if (!config.flink.master.equals("embedded") && !config.flink.master.equals("direct")) {
+      // before the run directory is touched: nothing answers there, or it carries another build
+      out.println("Flink session cluster: " + JobOptions.staging(config).reason());
+    }
     plan.notes().forEach(out::println);
     try (RunDirectory dir = RunDirectory.open(runDir, config)) {
       if (dir.staleLockHolder() != null) {
@@ -94,15 +99,20 @@ public final class Driver {
           RunLayout.checkpoint(runDir, dir.lastCheckpoint()));
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
-    try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
+    boolean embedded = config.flink.master.equals("embedded");
+    boolean session = !embedded && !config.flink.master.equals("direct");
+    try (LocalFlinkCluster cluster = embedded
         ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
-            config.flink.prometheusPort) : null) {
+            config.flink.prometheusPort) : null;
+        RunGaugesEndpoint gauges = session && config.flink.prometheusPort > 0
+            ? RunGaugesEndpoint.start(config.flink.host, config.flink.prometheusPort) : null) {
       RunGauges.INSTANCE.start(config.run.name);
       if (cluster != null) {
         out.println("Flink web UI: " + cluster.webUi());
-        if (config.flink.prometheusPort > 0) {
-          out.printf("Prometheus metrics: http://%s:%d/metrics%n", config.flink.host, config.flink.prometheusPort);
-        }
+      }
+      if (config.flink.prometheusPort > 0 && (cluster != null || gauges != null)) {
+        out.printf("Prometheus metrics%s: http://%s:%d/metrics%n", gauges != null ? " (the run's spro_* gauges)" : "",
+            config.flink.host, config.flink.prometheusPort);
       }
       new InitialCheckpoint(plan, dir, cluster, fault, out).ensure();
       int start = dir.lastCheckpoint();
@@ -141,9 +151,11 @@ public final class Driver {
         : ReadPrompts.fromFiles(plan.dataset().pattern(), idsOf(rows));
     IterationPipeline.build(p, ctx, prompts, plan.manifests());
     long start = System.nanoTime();
+    long submitMs = System.currentTimeMillis();
     PipelineResult result =
         StageFailure.run(p, StageFailure.Where.of(runDir, job, () -> "iteration " + k + ", stage " + failedStage(k)));
     double seconds = (System.nanoTime() - start) / 1e9;
+    timeline(cluster, k, job, submitMs, System.currentTimeMillis(), result);
     var rejected = IterationMetrics.rejections(runDir, k, rows.length, plan.dataset().rejectedRows());
     if (rejected != null) {
       say("iter " + k + "  " + rejected);
@@ -158,6 +170,21 @@ public final class Driver {
     dir.writeLatest(k + 1);
     dir.applyRetention(k + 1, config.retention.keepLast, config.retention.keepEvery);
     say(IterationMetrics.consoleLine(k, metrics, seconds));
+  }
+
+  /** The job's line of timeline.jsonl, from the REST API of the cluster that ran it (none for Beam's DirectRunner). */
+  private void timeline(LocalFlinkCluster cluster, int k, String job, long submitMs, long returnMs, PipelineResult result) {
+    String rest = cluster != null ? cluster.webUi().toString()
+        : config.flink.master.equals("direct") ? null : "http://" + config.flink.master;
+    if (rest == null) {
+      return;
+    }
+    try {
+      JobTimeline.append(runDir, k, rest.replaceAll("/$", ""), job, submitMs, returnMs, result);
+    } catch (IOException | RuntimeException e) {
+      // the timeline describes the run; it never stops one
+      say("iter " + k + "  no timeline: " + e.getMessage());
+    }
   }
 
   /** The first stage of iteration {@code k} without committed output: the one that failed. */

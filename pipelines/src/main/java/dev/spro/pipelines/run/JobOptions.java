@@ -1,10 +1,11 @@
 package dev.spro.pipelines.run;
 
+import dev.spro.pipelines.config.ConfigException;
 import dev.spro.pipelines.config.RunConfig;
 import dev.spro.pipelines.flink.ClusterJars;
 import dev.spro.pipelines.flink.FlinkOptions;
+import dev.spro.pipelines.flink.JobJarStaging;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
-import java.util.List;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -12,7 +13,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 /**
  * Where a run's jobs go, from {@code flink.master}: the run's embedded cluster, Beam's
  * DirectRunner ({@code direct}), or a Flink session cluster at host:port (the job brings this
- * project's classes in its job jar; the cluster has Flink, Beam and DJL).
+ * project's classes in its job jar unless the cluster carries this build: {@link JobJarStaging}).
  */
 public final class JobOptions {
   private JobOptions() {}
@@ -23,6 +24,18 @@ public final class JobOptions {
    */
   public static PipelineOptions of(RunConfig config, LocalFlinkCluster cluster, String jobName, String job, Integer iteration) {
     return RunJobOptions.describe(of(config, cluster, jobName), config, job, iteration);
+  }
+
+  /**
+   * Which jars a job for the session cluster of {@code flink.master} stages ({@link JobJarStaging}),
+   * asked of the cluster before each job: it may have been restarted with another build since.
+   */
+  public static JobJarStaging.Decision staging(RunConfig config) {
+    try {
+      return JobJarStaging.decide(config.flink.master, ClusterJars.jobJar());
+    } catch (IllegalStateException e) {
+      throw new ConfigException(config.source, e.getMessage(), e);
+    }
   }
 
   private static PipelineOptions of(RunConfig config, LocalFlinkCluster cluster, String jobName) {
@@ -37,7 +50,7 @@ public final class JobOptions {
       return cluster.options(config.flink.parallelism, jobName);
     }
     var options = FlinkOptions.forJob(master, config.flink.parallelism, jobName);
-    options.setFilesToStage(List.of(ClusterJars.jobJar().toString()));
+    options.setFilesToStage(staging(config).filesToStage());
     return options;
   }
 }

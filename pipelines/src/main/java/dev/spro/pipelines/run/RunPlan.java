@@ -321,11 +321,14 @@ public final class RunPlan {
    * (checked by runs, not by eval): Flink would start without a reporter that cannot listen.
    */
   void checkPort() {
-    if (!config.flink.master.equals("embedded")) {
+    if (config.flink.master.equals("direct")) {
       return;
     }
-    checkPort("flink.restPort", config.flink.restPort, "another run's web UI?");
-    checkPort("flink.prometheusPort", config.flink.prometheusPort, "another run's metrics endpoint?");
+    if (config.flink.master.equals("embedded")) {
+      checkPort("flink.restPort", config.flink.restPort, "another run's web UI?");
+    }
+    // on a session cluster the driver itself serves the run's gauges there
+    checkPort("flink.prometheusPort", config.flink.prometheusPort, "another run's metrics endpoint, or the cluster's?");
   }
 
   private void checkPort(String key, int port, String hint) {

@@ -14,6 +14,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.extensions.avro.io.AvroIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -118,8 +120,13 @@ public final class StageOutput {
     return java.nio.file.Files.exists(dir.resolve(RunLayout.COMMITTED));
   }
 
+  /** Beam namespace of the commits: {@value #COMMIT_MICROS}, the time each commit took (hashing and the marker). */
+  public static final String METRICS_NAMESPACE = "spro.io";
+  public static final String COMMIT_MICROS = "commit_micros";
+
   static final class MarkerFn extends DoFn<String, String> {
     private final PCollectionView<Iterable<String>> files;
+    private final Distribution commitMicros = Metrics.distribution(METRICS_NAMESPACE, COMMIT_MICROS);
 
     MarkerFn(PCollectionView<Iterable<String>> files) {
       this.files = files;
@@ -127,6 +134,7 @@ public final class StageOutput {
 
     @ProcessElement
     public void process(ProcessContext c) throws IOException {
+      long start = System.nanoTime();
       Path dir = Path.of(c.element());
       List<String> lines = new ArrayList<>();
       List<String> names = new ArrayList<>();
@@ -136,6 +144,7 @@ public final class StageOutput {
         lines.add(AtomicFiles.sha256(dir.resolve(n)) + "  " + n);
       }
       AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
+      commitMicros.update((System.nanoTime() - start) / 1000);
       c.output(c.element());
     }
   }

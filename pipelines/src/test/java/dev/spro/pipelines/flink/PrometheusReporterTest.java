@@ -1,5 +1,6 @@
 package dev.spro.pipelines.flink;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
@@ -34,6 +35,28 @@ class PrometheusReporterTest {
           + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
       assertTrue(next.contains("spro_timing_s_gen{run=\"next\",} 1.0") && !next.contains("spro_critic_score_mean"),
           "a new run shows none of the last run's values: " + next);
+    } finally {
+      r.close();
+    }
+  }
+
+  /**
+   * A port from Flink 1.19's typed config.yaml arrives as an Integer, not a String: the reporter
+   * listens on it (before the fix it fell back to 9249, where the session cluster's JobManager then
+   * served).
+   */
+  @Test
+  void aPortTypedAsAnIntegerIsTheOneItListensOn() throws Exception {
+    PrometheusReporter r = new PrometheusReporter();
+    MetricConfig config = new MetricConfig();
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    config.put("port", port);
+    r.open(config);
+    try {
+      assertEquals(port, r.port());
     } finally {
       r.close();
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code spro cluster start|status|stop}: a standalone Flink session cluster on this machine. */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = {"Starts, inspects and stops a standalone Flink session cluster on this machine, made of",
-        "the jars the build put in runners/target/cluster-lib. Run on it with",
+        "the jars the build put in runners/target (cluster-lib/ and the job jar). Run on it with",
         "`spro train --flink-master localhost:8081`."},
     subcommands = {ClusterCommand.Start.class, ClusterCommand.Status.class, ClusterCommand.Stop.class})
 public final class ClusterCommand implements Callable<Integer> {
@@ -60,12 +60,23 @@ public final class ClusterCommand implements Callable<Integer> {
         description = "One TaskManager per listed GPU, each started with CUDA_VISIBLE_DEVICES=<id> (replaces --taskmanagers).")
     List<Integer> gpus = List.of();
 
+    @Option(names = "--project-jar", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = {"This build's job jar on the cluster's classpath, so that its jobs stage nothing and run on warm",
+            "classes (default). --no-project-jar: every job brings its own jar (a cluster shared by several builds)."})
+    boolean projectJar;
+
+    @Option(names = "--prometheus-port", paramLabel = "PORT", defaultValue = "0",
+        description = {"Prometheus endpoints on --host: the JobManager's on PORT, TaskManager i's on PORT+1+i",
+            "(default ${DEFAULT-VALUE}: none). The run's own gauges come from `spro train` (flink.prometheusPort)."})
+    int prometheusPort;
+
     @Override
     public Integer call() throws Exception {
-      SessionCluster.Settings s = new SessionCluster.Settings(taskManagers, slots, memory, jobManagerMemory, host, port, gpus);
+      SessionCluster.Settings s = new SessionCluster.Settings(taskManagers, slots, memory, jobManagerMemory, host, port, gpus,
+          projectJar, prometheusPort);
       SessionCluster cluster = new SessionCluster(dir.dir);
       try {
-        cluster.start(s, ClusterJars.clusterLib(), System.out, Duration.ofMinutes(2));
+        cluster.start(s, ClusterJars.clusterLib(), ClusterJars.jobJar(), System.out, Duration.ofMinutes(2));
       } catch (RuntimeException e) {
         cluster.stop(Duration.ofSeconds(10)); // nothing half-started is left behind
         throw e;

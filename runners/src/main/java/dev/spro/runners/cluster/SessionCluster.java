@@ -1,5 +1,6 @@
 package dev.spro.runners.cluster;
 
+import dev.spro.pipelines.flink.JobJarStaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,13 +38,16 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers ({@code TaskManagerRunner}), each
  * its own JVM, started with the memory flags Flink's own process utilities compute from the
  * config — what Flink's {@code bin/*.sh} scripts get from {@code BashJavaUtils}. Everything lives
- * in one directory: {@code conf/config.yaml}, {@code log/<process>.log}, {@code pids/<process>.pid},
- * {@code tmp/}.
+ * in one directory: {@code conf/config.yaml}, {@code lib/} (a copy of the job jar),
+ * {@code log/<process>.log}, {@code pids/<process>.pid}, {@code tmp/}.
  *
- * <p>The cluster's classpath holds Flink, Beam, DJL and the other libraries, and DJL is
- * parent-first: PyTorch's native library can be loaded by one class loader per JVM only, and each
- * job (one per RL iteration) gets a class loader of its own for the job jar, which holds just this
- * project's classes.
+ * <p>The cluster's classpath holds Flink, DJL and the other libraries and this project's job jar
+ * (its classes and Beam), and the configuration names that jar's build ({@link JobJarStaging}).
+ * A job of the same build stages nothing: every iteration runs on classes the TaskManagers loaded
+ * and compiled once, and the models they keep resident survive from one iteration's job to the
+ * next. A job of another build brings its jar and runs in a class loader of its own (child-first),
+ * with DJL parent-first even then: PyTorch's native library can be loaded by one class loader per
+ * JVM only.
  */
 public final class SessionCluster {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,18 +62,39 @@ public final class SessionCluster {
    *
    * @param gpus one TaskManager per listed GPU, started with {@code CUDA_VISIBLE_DEVICES} set to
    *     it (then {@code taskManagers} is ignored); empty: {@code taskManagers} CPU TaskManagers
+   * @param projectJar this project's job jar on the cluster's classpath, so that jobs of this
+   *     build stage nothing; false: every job brings its own (a cluster shared by several builds)
+   * @param prometheusPort the JobManager's Prometheus endpoint ({@code PrometheusReporter}, on
+   *     {@code host}); TaskManager i serves on the port {@code 1 + i} above it; 0: none
    */
   public record Settings(int taskManagers, int slots, String taskManagerMemory, String jobManagerMemory, String host,
-      int restPort, List<Integer> gpus) {
+      int restPort, List<Integer> gpus, boolean projectJar, int prometheusPort) {
     public Settings {
       if (taskManagers < 1 || slots < 1) {
         throw new IllegalArgumentException("a cluster needs at least one TaskManager with at least one slot");
       }
       gpus = List.copyOf(gpus);
+      if (prometheusPort < 0 || prometheusPort + (gpus.isEmpty() ? taskManagers : gpus.size()) > 65535) {
+        throw new IllegalArgumentException("--prometheus-port " + prometheusPort + ": a port in [1, 65535] with room for one "
+            + "port per TaskManager above it, or 0: none");
+      }
+      if (prometheusPort > 0 && !projectJar) {
+        throw new IllegalArgumentException("--prometheus-port needs the project jar on the cluster's classpath (its "
+            + "reporter is in it): leave out --no-project-jar");
+      }
     }
 
     public static Settings defaults() {
-      return new Settings(1, 2, "3g", "1600m", "localhost", 8081, List.of());
+      return new Settings(1, 2, "3g", "1600m", "localhost", 8081, List.of(), true, 0);
+    }
+
+    /** The Prometheus endpoint of {@code process} ({@link #JOB_MANAGER} or taskmanager-i); 0: none. */
+    public int prometheusPort(String process) {
+      if (prometheusPort == 0) {
+        return 0;
+      }
+      return process.equals(JOB_MANAGER) ? prometheusPort
+          : prometheusPort + 1 + Integer.parseInt(process.substring(process.lastIndexOf('-') + 1));
     }
 
     int workers() {
@@ -99,8 +125,14 @@ public final class SessionCluster {
   }
 
   /** The cluster's configuration: sizes, loopback addresses, a restart strategy for batch jobs, DJL parent-first. */
-  static Map<String, String> config(Settings s, Path dir) {
+  static Map<String, String> config(Settings s, Path dir, Path jobJar) {
     Map<String, String> c = new LinkedHashMap<>();
+    if (jobJar != null) {
+      // the build on every process's classpath, which `spro train` compares with its own before
+      // each job: the same build runs on it without staging anything (JobJarStaging)
+      c.put(JobJarStaging.BUILD_KEY, JobJarStaging.buildId(jobJar));
+      c.put(JobJarStaging.JAR_KEY, jobJar.toString());
+    }
     c.put("jobmanager.rpc.address", s.host());
     c.put("jobmanager.bind-host", s.host());
     c.put("jobmanager.memory.process.size", s.jobManagerMemory());
@@ -137,6 +169,13 @@ public final class SessionCluster {
     // the engine's classes must come from the cluster's class loader, never a job's
     c.put("classloader.parent-first-patterns.additional", "ai.djl.;com.sun.jna.");
     c.put("jobstore.expiration-time", "86400");
+    if (s.prometheusPort() > 0) {
+      // the project's reporter (loopback like every listener here); each process gets its port as a dynamic property
+      c.put("metrics.reporters", "spro");
+      c.put("metrics.reporter.spro.factory.class", "dev.spro.pipelines.flink.PrometheusReporterFactory");
+      c.put("metrics.reporter.spro.host", s.host());
+      c.put("metrics.reporter.spro.port", Integer.toString(s.prometheusPort()));
+    }
     return c;
   }
 
@@ -144,7 +183,8 @@ public final class SessionCluster {
    * Starts the JobManager and the TaskManagers from the jars in {@code lib}, and waits until every
    * TaskManager has registered. Refuses to start over a running cluster in the same directory.
    */
-  public void start(Settings s, Path lib, PrintStream out, Duration timeout) throws IOException, InterruptedException {
+  public void start(Settings s, Path lib, Path jobJar, PrintStream out, Duration timeout)
+      throws IOException, InterruptedException {
     if (!Files.isDirectory(lib) || !Files.exists(lib.resolve(flinkRuntimeJar(lib)))) {
       throw new IllegalStateException("no Flink jars in " + lib + ": build them with `mvn -pl runners -am package -DskipTests`");
     }
@@ -153,30 +193,44 @@ public final class SessionCluster {
       throw new IllegalStateException("a cluster is already running in " + dir + " (" + String.join(", ", running)
           + "); stop it first with `spro cluster stop`");
     }
-    for (String sub : List.of("conf", "log", "pids", "tmp")) {
+    for (String sub : List.of("conf", "lib", "log", "pids", "tmp")) {
       Files.createDirectories(dir.resolve(sub));
     }
     StringBuilder yaml = new StringBuilder("# written by `spro cluster start`; Flink reads it from here\n");
-    config(s, dir).forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
+    // a copy of the job jar, so that a rebuild while the cluster runs changes neither its classes nor its id
+    Path jar = null;
+    if (s.projectJar()) {
+      jar = dir.resolve("lib").resolve(jobJar.getFileName());
+      Files.copy(jobJar, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    config(s, dir, jar).forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
     Files.writeString(conf().resolve("config.yaml"), yaml);
     Configuration conf = GlobalConfiguration.loadConfiguration(conf().toString());
 
     long t0 = System.nanoTime();
     JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap(
         conf, JobManagerOptions.JVM_HEAP_MEMORY);
-    launch(JOB_MANAGER, JM_MAIN, lib, JobManagerProcessUtils.generateJvmParametersStr(jm, conf),
+    launch(JOB_MANAGER, JM_MAIN, lib, jar, JobManagerProcessUtils.generateJvmParametersStr(jm, conf),
         JobManagerProcessUtils.generateDynamicConfigsStr(jm), Map.of(), out);
     TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(
         TaskExecutorProcessUtils.getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption(conf, TaskManagerOptions.TOTAL_FLINK_MEMORY));
     for (int i = 0; i < s.workers(); i++) {
       Map<String, String> env = s.gpus().isEmpty() ? Map.of() : Map.of("CUDA_VISIBLE_DEVICES", Integer.toString(s.gpus().get(i)));
       String name = "taskmanager-" + i;
-      launch(name, TM_MAIN, lib, ProcessMemoryUtils.generateJvmParametersStr(tm),
-          TaskExecutorProcessUtils.generateDynamicConfigsStr(tm) + " -D taskmanager.resource-id=" + name, env, out);
+      launch(name, TM_MAIN, lib, jar, ProcessMemoryUtils.generateJvmParametersStr(tm),
+          TaskExecutorProcessUtils.generateDynamicConfigsStr(tm) + " -D taskmanager.resource-id=" + name
+              + (s.prometheusPort() > 0 ? " -D metrics.reporter.spro.port=" + s.prometheusPort(name) : ""), env, out);
     }
     awaitTaskManagers(s, timeout);
     out.printf(Locale.ROOT, "cluster up in %.1f s: 1 JobManager, %d TaskManager(s) x %d slots; web UI %s%n",
         (System.nanoTime() - t0) / 1e9, s.workers(), s.slots(), webUi(s));
+    if (s.prometheusPort() > 0) {
+      List<String> targets = new ArrayList<>();
+      for (String p : processNames()) {
+        targets.add(s.host() + ":" + s.prometheusPort(p));
+      }
+      out.println("Prometheus metrics: " + String.join(", ", targets) + " (/metrics)");
+    }
   }
 
   public static String webUi(Settings s) {
@@ -190,7 +244,7 @@ public final class SessionCluster {
     }
   }
 
-  private void launch(String name, String main, Path lib, String jvmParams, String dynamic, Map<String, String> env,
+  private void launch(String name, String main, Path lib, Path jobJar, String jvmParams, String dynamic, Map<String, String> env,
       PrintStream out) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -200,7 +254,7 @@ public final class SessionCluster {
     cmd.addAll(List.of("-XX:+UseSerialGC", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
         "-Dlog.file=" + log(name), "-Dorg.slf4j.simpleLogger.logFile=" + log(name),
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dspro.cluster.process=" + name,
-        "-cp", classpath(lib), main, "--configDir", conf().toString()));
+        "-cp", classpath(lib, jobJar), main, "--configDir", conf().toString()));
     cmd.addAll(split(dynamic));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -212,10 +266,14 @@ public final class SessionCluster {
         env.isEmpty() ? "" : " with " + env.entrySet().iterator().next());
   }
 
-  /** The cluster's libraries, then SPRO_CLASSPATH (a user's verifiers must be on every TaskManager too). */
-  static String classpath(Path lib) {
+  /**
+   * The cluster's libraries, this project's job jar (its classes and Beam; null: none, jobs bring
+   * it), then SPRO_CLASSPATH (a user's verifiers must be on every TaskManager too).
+   */
+  static String classpath(Path lib, Path jobJar) {
     String extra = System.getenv("SPRO_CLASSPATH");
-    return lib.toAbsolutePath() + File.separator + "*" + (extra == null || extra.isBlank() ? "" : File.pathSeparator + extra);
+    return lib.toAbsolutePath() + File.separator + "*" + (jobJar == null ? "" : File.pathSeparator + jobJar.toAbsolutePath())
+        + (extra == null || extra.isBlank() ? "" : File.pathSeparator + extra);
   }
 
   private static List<String> split(String params) {

@@ -2,6 +2,7 @@ package dev.spro.transforms.stages;
 
 import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
+import dev.spro.transforms.metrics.TaskClock;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -79,6 +80,8 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  */
 public final class GradientStep extends PTransform<PCollection<TrainingExample>, PCollection<String>> {
   public static final String METRICS_NAMESPACE = "spro.gradient";
+  /** The optimizer's compute per task ({@code TaskClock}), beside the gradient's {@code task_micros}. */
+  public static final String APPLY_TASK_MICROS = "apply_task_micros";
   public static final String TRAINER_STATE = "trainer_state.json";
   public static final String MANIFEST = CheckpointIntegrity.MANIFEST;
   /** The engine allows one gradient collector per JVM: shards in one JVM take turns. */
@@ -169,6 +172,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
   static final class ShardGradientFn extends DoFn<KV<Integer, Iterable<TrainingExample>>, ShardGradient> {
     private final Counter examplesSeen = Metrics.counter(METRICS_NAMESPACE, "examples");
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
+    private final TaskClock clock = new TaskClock(METRICS_NAMESPACE);
     private final IterationContext ctx;
     private final PCollectionView<BatchTotals> totalsView;
     private final int slices;
@@ -256,7 +260,7 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
           }
         }
         c.output(new ShardGradient(c.element().getKey(), policyFiles, prmFiles, diagnostics));
-        micros.inc((System.nanoTime() - start) / 1000);
+        micros.inc(clock.addSince(start));
       }
     }
 
@@ -321,6 +325,11 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
       }
       Gradients.zero(model.parameters());
       return files;
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      clock.finishBundle();
     }
 
     @Teardown

@@ -2,6 +2,7 @@ package dev.spro.transforms.stages;
 
 import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
+import dev.spro.transforms.metrics.TaskClock;
 import dev.spro.models.nn.Transformer;
 import dev.spro.models.sampling.Generation;
 import dev.spro.models.sampling.Generator;
@@ -59,6 +60,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
     private final Counter truncated = Metrics.counter(METRICS_NAMESPACE, "hit_max_length");
     private final Counter tooLong = Metrics.counter(METRICS_NAMESPACE, "prompts_too_long");
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
+    private final TaskClock clock = new TaskClock(METRICS_NAMESPACE);
     private final Distribution responseLength = Metrics.distribution(METRICS_NAMESPACE, "response_length");
     private final IterationContext ctx;
     private transient ResidentModels.Lease policyLease;
@@ -147,7 +149,7 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
             }
           }
         }
-        micros.inc((System.nanoTime() - start) / 1000);
+        micros.inc(clock.addSince(start));
       }
     }
 
@@ -168,6 +170,11 @@ public final class GroupSampling extends PTransform<PCollection<Prompt>, PCollec
       } catch (NumberFormatException e) {
         return 0;
       }
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      clock.finishBundle();
     }
 
     @Teardown

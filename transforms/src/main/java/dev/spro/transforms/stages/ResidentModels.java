@@ -30,6 +30,8 @@ import org.apache.beam.sdk.metrics.Metrics;
  */
 public final class ResidentModels {
   public static final String METRICS_NAMESPACE = "spro.models";
+  /** The time of each load (reading, checking and placing the weights), for the overhead timeline. */
+  public static final String LOAD_MICROS = "load_micros";
   private static final Map<String, Entry> CACHE = new LinkedHashMap<>(16, 0.75f, true);
 
   private ResidentModels() {}
@@ -80,12 +82,14 @@ public final class ResidentModels {
       if (e == null) {
         long bytes = weightBytes(checkpoint);
         evictFor(bytes);
+        long start = System.nanoTime();
         Transformer model = spec.load(checkpoint);
         NativeMemory.release(); // the load's staging copies
         e = new Entry(model, bytes);
         CACHE.put(key, e);
         Metrics.counter(METRICS_NAMESPACE, "loads").inc();
         Metrics.counter(METRICS_NAMESPACE, "bytes_read").inc(bytes);
+        Metrics.distribution(METRICS_NAMESPACE, LOAD_MICROS).update((System.nanoTime() - start) / 1000);
       }
       e.leases++;
       return new Lease(e);

@@ -2,6 +2,7 @@ package dev.spro.transforms.stages;
 
 import dev.spro.models.engine.NativeMemory;
 import dev.spro.transforms.metrics.ProcessMemory;
+import dev.spro.transforms.metrics.TaskClock;
 import dev.spro.models.nn.Scorer;
 import dev.spro.models.nn.Transformer;
 import dev.spro.schemas.ScoredRollout;
@@ -49,6 +50,7 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
   static final class ScoreFn extends DoFn<KV<Integer, Iterable<ScoredRollout>>, ScoredRollout> {
     private final Counter scored = Metrics.counter(METRICS_NAMESPACE, "rollouts");
     private final Counter micros = Metrics.counter(METRICS_NAMESPACE, "micros");
+    private final TaskClock clock = new TaskClock(METRICS_NAMESPACE);
     private final IterationContext ctx;
     private transient List<ResidentModels.Lease> leases;
     private transient Transformer policy;
@@ -108,8 +110,13 @@ public final class SelfGuidedReward extends PTransform<PCollection<ScoredRollout
             scored.inc();
           }
         }
-        micros.inc((System.nanoTime() - start) / 1000);
+        micros.inc(clock.addSince(start));
       }
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      clock.finishBundle();
     }
 
     @Teardown

@@ -1,6 +1,7 @@
 package dev.spro.transforms.stages;
 
 import dev.spro.transforms.metrics.ProcessMemory;
+import dev.spro.transforms.metrics.TaskClock;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -140,6 +141,7 @@ final class SliceUpdate {
   /** Clips by the global norm and applies AdamW to a slice's master weights and moments. */
   static final class ApplyFn extends DoFn<KV<Integer, Iterable<SliceSum>>, SliceState> {
     private final Counter micros = Metrics.counter(GradientStep.METRICS_NAMESPACE, "apply_micros");
+    private final TaskClock clock = new TaskClock(GradientStep.METRICS_NAMESPACE, GradientStep.APPLY_TASK_MICROS);
     private final IterationContext ctx;
     private final PCollectionView<List<SliceSum>> sumsView;
 
@@ -170,8 +172,13 @@ final class SliceUpdate {
           }
           c.output(apply(s, norm, scale));
         }
-        micros.inc((System.nanoTime() - start) / 1000);
+        micros.inc(clock.addSince(start));
       }
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      clock.finishBundle();
     }
 
     /**
