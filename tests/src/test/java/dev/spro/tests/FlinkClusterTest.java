@@ -173,6 +173,12 @@ class FlinkClusterTest {
     assertEquals("", scrape(c.flink.prometheusPort), "the driver's endpoint is closed with the run");
     assertTrue(printed.contains("iter    1"), printed);
     assertTrue(printed.contains("Flink session cluster: the cluster at localhost:" + port + " carries this build"), printed);
+    // what its jobs stage: one jar without a class (for none at all Beam would stage this JVM's whole classpath)
+    List<String> staged = dev.spro.pipelines.run.JobOptions.staging(onCluster()).filesToStage();
+    assertEquals(1, staged.size(), staged.toString());
+    try (var jar = new java.util.jar.JarFile(staged.get(0))) {
+      assertFalse(jar.stream().anyMatch(e -> e.getName().endsWith(".class")), staged.get(0) + " holds classes");
+    }
     RunConfig embedded = Runs.tiny();
     embedded.run.iterations = 2;
     Path reference = tmp.resolve("embedded");
@@ -328,6 +334,7 @@ class FlinkClusterTest {
     assertEquals("1", user.path("sproIteration").asText(), user.toString());
     assertEquals("RL iteration 1 of 2: checkpoint 1 -> 2", user.path("sproJob").asText(), user.toString());
     assertEquals("spro (beta 0.05, msaClip 0.2)", user.path("sproAlgorithm").asText(), user.toString());
+
     StringBuilder operators = new StringBuilder();
     SessionCluster.rest("localhost", port, "/jobs/" + jid + "/plan").orElseThrow().path("plan").path("nodes")
         .forEach(n -> operators.append(n.path("description").asText()).append('\n'));

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -20,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 /**
  * Whether a job for a Flink session cluster brings this project's classes in its job jar, or
@@ -39,7 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Rollout}s). So:
  *
  * <ul>
- *   <li>the cluster carries this build: nothing is staged;
+ *   <li>the cluster carries this build: nothing is staged (a jar without classes, see {@link
+ *       #noClassesJar});
  *   <li>it carries another build, or has a SPRO jar on its classpath without naming its build:
  *       refused before submission, saying what to do;
  *   <li>it has no SPRO classes at all (a cluster shared by several builds): the job jar is staged.
@@ -99,7 +104,7 @@ public final class JobJarStaging {
     String ours = buildId(jobJar);
     String theirs = conf.get(BUILD_KEY);
     if (ours.equals(theirs)) {
-      return new Decision(List.of(), "the cluster at " + master + " carries this build (" + shortId(ours)
+      return new Decision(List.of(noClassesJar().toString()), "the cluster at " + master + " carries this build (" + shortId(ours)
           + "): jobs run on its classes, nothing is staged");
     }
     String restart = "restart it with this build (`spro cluster stop`, then `spro cluster start`), or install this build's job jar "
@@ -118,6 +123,30 @@ public final class JobJarStaging {
     }
     return new Decision(List.of(jobJar.toString()), "the cluster at " + master
         + " has no SPRO classes of its own: every job brings the job jar (" + shortId(ours) + ")");
+  }
+
+  /**
+   * A jar with a manifest and nothing else, staged in place of the job jar: Beam stages the whole
+   * classpath of the submitting JVM when a remote job names no file at all (for the launcher, its
+   * 415 MB jar), so "nothing" has to be a file. Written once per machine to java.io.tmpdir.
+   */
+  static Path noClassesJar() {
+    Path jar = Path.of(System.getProperty("java.io.tmpdir"), "spro-job-without-classes.jar");
+    if (Files.isRegularFile(jar)) {
+      return jar;
+    }
+    try {
+      Path tmp = Files.createTempFile(jar.getParent(), "spro-job-without-classes", ".tmp");
+      Manifest m = new Manifest();
+      m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+      try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), m)) {
+        out.flush();
+      }
+      Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return jar;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + jar + ": " + e.getMessage(), e);
+    }
   }
 
   /** A jar of this project on the JobManager's classpath ({@code GET /jobmanager/environment}), if any. */
