@@ -43,8 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real standalone session cluster — a JobManager and two TaskManagers, each its own JVM, from
- * the jars the build put in runners/target/cluster-lib — runs the tiny config, survives a
- * TaskManager SIGKILLed in the middle of sampling, and stops without leaving a process behind.
+ * the jars the build put in runners/target (cluster-lib and this build's job jar) — runs the tiny
+ * config on its own copy of this build's classes while Prometheus can scrape it, refuses a command
+ * of another build, survives a TaskManager SIGKILLed in the middle of sampling, and stops without
+ * leaving a process behind; a cluster without the project's jar gets it with every job.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlinkClusterTest {
@@ -61,7 +63,7 @@ class FlinkClusterTest {
       boolean free = true;
       for (int i = 0; i < n && free; i++) {
         try (ServerSocket s = new ServerSocket(base + i)) {
-          s.setReuseAddress(true);
+          // free
         } catch (java.io.IOException inUse) {
           free = false;
         }

@@ -1,8 +1,8 @@
 package dev.spro.runners.cluster;
 
-import dev.spro.pipelines.flink.JobJarStaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spro.pipelines.flink.JobJarStaging;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,9 +45,10 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * (its classes and Beam), and the configuration names that jar's build ({@link JobJarStaging}).
  * A job of the same build stages nothing: every iteration runs on classes the TaskManagers loaded
  * and compiled once, and the models they keep resident survive from one iteration's job to the
- * next. A job of another build brings its jar and runs in a class loader of its own (child-first),
- * with DJL parent-first even then: PyTorch's native library can be loaded by one class loader per
- * JVM only.
+ * next; a command of another build is refused before it submits anything. Started with {@code
+ * projectJar} false, the cluster has no SPRO classes and every job brings the job jar in a class
+ * loader of its own. DJL is parent-first either way: PyTorch's native library can be loaded by one
+ * class loader per JVM only.
  */
 public final class SessionCluster {
   private static final ObjectMapper JSON = new ObjectMapper();
