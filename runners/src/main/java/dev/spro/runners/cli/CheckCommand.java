@@ -3,7 +3,9 @@ package dev.spro.runners.cli;
 import ai.djl.engine.Engine;
 import dev.spro.models.engine.DjlRuntime;
 import dev.spro.pipelines.check.EngineCheck;
+import dev.spro.pipelines.flink.ClusterJars;
 import dev.spro.pipelines.flink.FlinkOptions;
+import dev.spro.pipelines.flink.JobJarStaging;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,8 +41,14 @@ public final class CheckCommand implements Callable<Integer> {
         DjlRuntime.settings().intraOpThreads());
     System.out.printf("pipeline : %d elements of %dx%d mat-vec on Flink %s, parallelism %d%n",
         elements, size, size, flinkMaster, parallelism);
-    EngineCheck.Report report =
-        EngineCheck.run(FlinkOptions.forJob(flinkMaster, parallelism, "spro-check"), elements, size);
+    var options = FlinkOptions.forJob(flinkMaster, parallelism, "spro-check");
+    if (!flinkMaster.equals(FlinkOptions.LOCAL)) {
+      // a session cluster: its own copy of this build, or the job jar — never this JVM's whole classpath
+      JobJarStaging.Decision staging = JobJarStaging.decide(flinkMaster, ClusterJars.jobJar());
+      System.out.println("cluster  : " + staging.reason());
+      options.setFilesToStage(staging.filesToStage());
+    }
+    EngineCheck.Report report = EngineCheck.run(options, elements, size);
     System.out.printf("result   : %d processed, %d match plain Java, %d differ, %.1f s%n",
         report.elements(), report.matched(), report.mismatched(), report.seconds());
     boolean ok = report.passed(elements);
