@@ -201,9 +201,4 @@ public final class JobJarStaging {
       throw new IllegalStateException("GET " + uri + " did not answer JSON: " + e.getMessage(), e);
     }
   }
-
-  /** The build id the cluster at {@code master} advertises, if any. */
-  public static Optional<String> advertised(String master) {
-    return Optional.ofNullable(clusterConfig(master).get(BUILD_KEY));
-  }
 }
