@@ -1,5 +1,7 @@
 package dev.spro.pipelines.run;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -26,17 +28,31 @@ public final class BeamCounters {
 
   /** The largest value the distribution {@code namespace/name} saw on any worker (attempted); 0 if none. */
   public static long max(PipelineResult result, String namespace, String name) {
-    long max = 0;
+    return stepMaxima(result, namespace, name).stream().reduce(0L, Math::max);
+  }
+
+  /**
+   * The sum over the steps that report the distribution {@code namespace/name} of each step's
+   * largest value (attempted); 0 if none — for stages that run one after another, what their
+   * slowest tasks add up to.
+   */
+  public static long sumOfStepMax(PipelineResult result, String namespace, String name) {
+    return stepMaxima(result, namespace, name).stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Each reporting step's largest value of the distribution; empty if the runner reports none. */
+  private static List<Long> stepMaxima(PipelineResult result, String namespace, String name) {
+    List<Long> maxima = new ArrayList<>();
     try {
       for (MetricResult<DistributionResult> d : result.metrics().queryMetrics(MetricsFilter.builder()
           .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getDistributions()) {
         if (d.getAttempted().getCount() > 0) {
-          max = Math.max(max, d.getAttempted().getMax());
+          maxima.add(d.getAttempted().getMax());
         }
       }
     } catch (UnsupportedOperationException e) {
-      return 0;
+      return List.of();
     }
-    return max;
+    return maxima;
   }
 }

@@ -72,7 +72,7 @@ public final class Driver {
 
   private Path run(int rerunFrom) throws IOException {
     plan.checkPort();
-    if (!config.flink.master.equals("embedded") && !config.flink.master.equals("direct")) {
+    if (onSessionCluster()) {
       // before the run directory is touched: nothing answers there, or it carries another build
       out.println("Flink session cluster: " + JobOptions.staging(config).reason());
     }
@@ -99,12 +99,10 @@ public final class Driver {
           RunLayout.checkpoint(runDir, dir.lastCheckpoint()));
       return RunLayout.checkpoint(runDir, dir.lastCheckpoint());
     }
-    boolean embedded = config.flink.master.equals("embedded");
-    boolean session = !embedded && !config.flink.master.equals("direct");
-    try (LocalFlinkCluster cluster = embedded
+    try (LocalFlinkCluster cluster = config.flink.master.equals("embedded")
         ? LocalFlinkCluster.start(config.flink.host, config.flink.restPort, config.flink.parallelism,
             config.flink.prometheusPort) : null;
-        RunGaugesEndpoint gauges = session && config.flink.prometheusPort > 0
+        RunGaugesEndpoint gauges = onSessionCluster() && config.flink.prometheusPort > 0
             ? RunGaugesEndpoint.start(config.flink.host, config.flink.prometheusPort) : null) {
       RunGauges.INSTANCE.start(config.run.name);
       if (cluster != null) {
@@ -172,10 +170,15 @@ public final class Driver {
     say(IterationMetrics.consoleLine(k, metrics, seconds));
   }
 
+  /** Whether {@code flink.master} names a session cluster (host:port), not the embedded one or Beam's DirectRunner. */
+  private boolean onSessionCluster() {
+    return !config.flink.master.equals("embedded") && !config.flink.master.equals("direct");
+  }
+
   /** The job's line of timeline.jsonl, from the REST API of the cluster that ran it (none for Beam's DirectRunner). */
   private void timeline(LocalFlinkCluster cluster, int k, String job, long submitMs, long returnMs, PipelineResult result) {
     String rest = cluster != null ? cluster.webUi().toString()
-        : config.flink.master.equals("direct") ? null : "http://" + config.flink.master;
+        : onSessionCluster() ? "http://" + config.flink.master : null;
     if (rest == null) {
       return;
     }

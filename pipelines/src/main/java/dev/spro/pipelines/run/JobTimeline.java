@@ -22,10 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.DistributionResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Where an iteration's wall time went, one line per job in the run's {@code timeline.jsonl}:
@@ -85,12 +81,12 @@ final class JobTimeline {
     double compute = 0;
     Map<String, Double> stages = new LinkedHashMap<>();
     for (String[] c : COMPUTE) {
-      double s = sumOfStepMax(result, c[0], c[1]) / 1e6;
+      double s = BeamCounters.sumOfStepMax(result, c[0], c[1]) / 1e6;
       stages.put(c[0] + "/" + c[1], s);
       compute += s;
     }
-    double loads = sumOfStepMax(result, ResidentModels.METRICS_NAMESPACE, ResidentModels.LOAD_MICROS) / 1e6;
-    double commits = sumOfStepMax(result, StageOutput.METRICS_NAMESPACE, StageOutput.COMMIT_MICROS) / 1e6;
+    double loads = BeamCounters.sumOfStepMax(result, ResidentModels.METRICS_NAMESPACE, ResidentModels.LOAD_MICROS) / 1e6;
+    double commits = BeamCounters.sumOfStepMax(result, StageOutput.METRICS_NAMESPACE, StageOutput.COMMIT_MICROS) / 1e6;
     line.put("compute_s", compute);
     line.put("io_s", loads + commits);
     line.put("rest_s", wall - compute - loads - commits);
@@ -142,21 +138,5 @@ final class JobTimeline {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted: GET " + url, e);
     }
-  }
-
-  /** Sum over the steps that report {@code namespace/name} of each step's largest value, in micros. */
-  static long sumOfStepMax(PipelineResult result, String namespace, String name) {
-    long total = 0;
-    try {
-      for (MetricResult<DistributionResult> d : result.metrics().queryMetrics(MetricsFilter.builder()
-          .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getDistributions()) {
-        if (d.getAttempted().getCount() > 0) {
-          total += d.getAttempted().getMax();
-        }
-      }
-    } catch (UnsupportedOperationException e) {
-      return 0;
-    }
-    return total;
   }
 }
