@@ -5,53 +5,69 @@ import dev.spro.schemas.io.AvroFiles;
 import dev.spro.transforms.stages.RunLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.extensions.avro.io.AvroIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
- * A stage's output committed to the run directory: Avro files written by Beam's file sink (which
- * itself writes to temporary files and renames them), then a {@code _COMMITTED} marker listing
- * every file with its sha256, itself written to a temporary name and renamed. A reader trusts a
- * stage directory only if its marker exists, so a crash at any moment leaves either a committed
- * output or one that the next run deletes and recomputes.
+ * A stage's output committed to the run directory: Avro files, each written to a temporary name
+ * and renamed, then a {@code _COMMITTED} marker listing every file with its sha256, itself written
+ * to a temporary name and renamed. A reader trusts a stage directory only if its marker exists, so
+ * a crash at any moment leaves either a committed output or one that the next run deletes and
+ * recomputes.
+ *
+ * <p>The commit is two shuffles: the records grouped into their shards (each shard's task writes
+ * its file and says its hash), then the shards' hashes grouped into the marker. The next stage
+ * reads the files the marker lists — the same records, read the way a resumed run reads them — so
+ * it depends on the commit through its data, with no side input or {@code Wait.on} barrier between
+ * them. (Beam's {@code WriteFiles} with a marker and a barrier was about 20 Flink vertices per
+ * commit and a third of an iteration's wall time at the default config: bench/results/overhead.md.)
  */
 public final class StageOutput {
   private StageOutput() {}
 
   /**
-   * Writes {@code records} to {@code dir} and commits it; returns {@code records} held back until
-   * the commit is done, so the next stage starts on committed input (and a crash in the next
-   * stage resumes from this one).
+   * Writes {@code records} to {@code dir} in {@code shards} files and commits it; returns the
+   * committed records, read back from the files the marker lists, so the next stage starts on
+   * committed input (and a crash in the next stage resumes from this one).
    */
   public static <T extends SpecificRecord> PCollection<T> commit(PCollection<T> records, Class<T> type, Path dir,
       int shards, String name) {
-    WriteFilesResult<Void> written = records.apply("Write" + name,
-        AvroIO.write(type).to(dir.resolve("part").toString()).withSuffix(".avro").withNumShards(shards)
-            .withOutputFilenames());
-    PCollectionView<Iterable<String>> files = written.getPerDestinationOutputFilenames()
-        .apply("Files" + name, Values.create())
-        .apply("FileList" + name, View.asIterable());
-    PCollection<String> marker = records.getPipeline()
-        .apply("Once" + name, Create.of(dir.toString()))
-        .apply("Commit" + name, ParDo.of(new MarkerFn(files)).withSideInputs(files));
-    return records.apply("AfterCommit" + name, Wait.on(marker));
+    String where = dir.toString();
+    PCollection<KV<String, String>> files = records
+        .apply("Shard" + name, ParDo.of(new ShardFn<T>(shards)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(type)))
+        .apply("GroupShards" + name, GroupByKey.create())
+        .apply("Write" + name, ParDo.of(new WriteShardFn<T>(type, where, shards)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    // one element even when the stage is empty, so an empty stage is committed too
+    PCollection<KV<String, String>> always = records.getPipeline()
+        .apply("Always" + name, Create.of(KV.of(where, "")).withCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
+    return PCollectionList.of(files).and(always)
+        .apply("AllShards" + name, Flatten.pCollections())
+        .apply("GroupFiles" + name, GroupByKey.create())
+        .apply("Commit" + name, ParDo.of(new MarkerFn()))
+        .setCoder(StringUtf8Coder.of())
+        .apply("Read" + name, ParDo.of(new ReadFileFn<>(type)))
+        .setCoder(AvroCoder.of(type));
   }
 
   /**
@@ -59,14 +75,157 @@ public final class StageOutput {
    * against its sha256 before the pipeline is built (a stray or edited file is never read).
    */
   public static <T extends SpecificRecord> PCollection<T> read(Pipeline p, Class<T> type, Path dir, String name) {
-    List<String> files = committedFiles(dir).stream().map(Path::toString).toList();
+    List<String> files = committed(dir).stream().map(CommittedFile::line).toList();
     // the files by name, not through a file pattern: '[' or '*' in a run directory's path stay literal
     return p.apply("Files" + name, Create.of(files).withCoder(StringUtf8Coder.of()))
         .apply("Read" + name, ParDo.of(new ReadFileFn<>(type)))
         .setCoder(AvroCoder.of(type));
   }
 
-  /** The records of one committed Avro file (stage files are a few MB: read whole). */
+  /**
+   * The files listed in {@code dir}'s {@code _COMMITTED} marker, in its order, after checking each
+   * against its recorded sha256; a missing or changed file stops with its name and what to do.
+   */
+  public static List<Path> committedFiles(Path dir) {
+    return committed(dir).stream().map(CommittedFile::file).toList();
+  }
+
+  /** A file of a committed stage and the sha256 its marker records; {@link #line} is what {@link ReadFileFn} reads. */
+  private record CommittedFile(String sha256, Path file) {
+    String line() {
+      return sha256 + "  " + file;
+    }
+  }
+
+  private static List<CommittedFile> committed(Path dir) {
+    List<CommittedFile> files = new ArrayList<>();
+    for (String line : markerLines(dir)) {
+      String[] hashAndName = line.split("  ", 2);
+      Path file = dir.resolve(hashAndName[1]);
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " is missing" + RECOMPUTE);
+      }
+      checkHash(file, hashAndName[0], dir);
+      files.add(new CommittedFile(hashAndName[0], file));
+    }
+    return files;
+  }
+
+  /** The marker's lines ({@code SHA256  FILE}), each checked for that form. */
+  private static List<String> markerLines(Path dir) {
+    Path marker = dir.resolve(RunLayout.COMMITTED);
+    List<String> lines = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(marker)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        if (line.split("  ", 2).length != 2) {
+          throw new IllegalStateException(marker + ": line '" + line + "' is not 'SHA256  FILE'" + RECOMPUTE);
+        }
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the commit marker of " + dir + ": " + e.getMessage(), e);
+    }
+    return lines;
+  }
+
+  private static void checkHash(Path file, String expected, Path dir) {
+    String sha;
+    try {
+      sha = AtomicFiles.sha256(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read committed file " + file + ": " + e.getMessage(), e);
+    }
+    if (!sha.equals(expected)) {
+      throw new IllegalStateException("committed stage " + dir + ": " + file.getFileName() + " has sha256 " + sha
+          + ", its marker records " + expected + "; the file changed after it was committed" + RECOMPUTE);
+    }
+  }
+
+  private static final String RECOMPUTE = ". Restore it, or delete the stage directory's " + RunLayout.COMMITTED
+      + " marker to recompute the stage on resume (or spro resume DIR --from-iteration K)";
+
+  public static boolean isCommitted(Path dir) {
+    return Files.exists(dir.resolve(RunLayout.COMMITTED));
+  }
+
+  /** Beam namespace of the commits: {@value #COMMIT_MICROS}, the time each commit took (writing, hashing, the marker). */
+  public static final String METRICS_NAMESPACE = "spro.io";
+  public static final String COMMIT_MICROS = "commit_micros";
+
+  /** The name of shard {@code shard} of {@code shards}: {@code part-00001-of-00002.avro}, as Beam's file sinks name them. */
+  static String shardName(int shard, int shards) {
+    return String.format(Locale.ROOT, "part-%05d-of-%05d.avro", shard, shards);
+  }
+
+  /** Keys each record by its shard: its content's hash, so a record lands in the same file on every run. */
+  static final class ShardFn<T extends SpecificRecord> extends DoFn<T, KV<Integer, T>> {
+    private final int shards;
+
+    ShardFn(int shards) {
+      this.shards = shards;
+    }
+
+    @ProcessElement
+    public void process(@Element T record, OutputReceiver<KV<Integer, T>> out) {
+      out.output(KV.of(Math.floorMod(record.hashCode(), shards), record));
+    }
+  }
+
+  /** Writes one shard's file atomically; outputs (stage directory, its marker line). */
+  static final class WriteShardFn<T extends SpecificRecord> extends DoFn<KV<Integer, Iterable<T>>, KV<String, String>> {
+    private final Class<T> type;
+    private final String dir;
+    private final int shards;
+    private final Distribution commitMicros = Metrics.distribution(METRICS_NAMESPACE, COMMIT_MICROS);
+
+    WriteShardFn(Class<T> type, String dir, int shards) {
+      this.type = type;
+      this.dir = dir;
+      this.shards = shards;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<T>> shard, OutputReceiver<KV<String, String>> out)
+        throws IOException {
+      long start = System.nanoTime();
+      String name = shardName(shard.getKey(), shards);
+      Path file = Path.of(dir).resolve(name);
+      Files.createDirectories(file.getParent());
+      AtomicFiles.write(file, stream -> AvroFiles.write(stream, type, shard.getValue()));
+      out.output(KV.of(dir, AtomicFiles.sha256(file) + "  " + name));
+      commitMicros.update((System.nanoTime() - start) / 1000);
+    }
+  }
+
+  /** Writes the marker from every shard's line; outputs each committed file as {@code SHA256  PATH}. */
+  static final class MarkerFn extends DoFn<KV<String, Iterable<String>>, String> {
+    private final Distribution commitMicros = Metrics.distribution(METRICS_NAMESPACE, COMMIT_MICROS);
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<String>> stage, OutputReceiver<String> out) throws IOException {
+      long start = System.nanoTime();
+      Path dir = Path.of(stage.getKey());
+      List<String> lines = new ArrayList<>();
+      stage.getValue().forEach(line -> {
+        if (!line.isEmpty()) {
+          lines.add(line);
+        }
+      });
+      lines.sort(java.util.Comparator.comparing(line -> line.substring(line.indexOf("  ") + 2)));
+      Files.createDirectories(dir);
+      AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
+      commitMicros.update((System.nanoTime() - start) / 1000);
+      for (String line : lines) {
+        int split = line.indexOf("  ");
+        out.output(line.substring(0, split + 2) + dir.resolve(line.substring(split + 2)));
+      }
+    }
+  }
+
+  /** The records of one committed Avro file ({@code SHA256  PATH}), checked against its hash first (stage files are a few MB: read whole). */
   static final class ReadFileFn<T extends SpecificRecord> extends DoFn<String, T> {
     private final Class<T> type;
 
@@ -75,77 +234,11 @@ public final class StageOutput {
     }
 
     @ProcessElement
-    public void process(@Element String file, OutputReceiver<T> out) {
-      AvroFiles.read(Path.of(file), type).forEach(out::output);
-    }
-  }
-
-  /**
-   * The files listed in {@code dir}'s {@code _COMMITTED} marker, in its order, after checking each
-   * against its recorded sha256; a missing or changed file stops with its name and what to do.
-   */
-  public static List<Path> committedFiles(Path dir) {
-    Path marker = dir.resolve(RunLayout.COMMITTED);
-    List<Path> files = new ArrayList<>();
-    try {
-      for (String line : java.nio.file.Files.readAllLines(marker)) {
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] hashAndName = line.split("  ", 2);
-        if (hashAndName.length != 2) {
-          throw new IllegalStateException(marker + ": line '" + line + "' is not 'SHA256  FILE'" + RECOMPUTE);
-        }
-        Path file = dir.resolve(hashAndName[1]);
-        if (!java.nio.file.Files.isRegularFile(file)) {
-          throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " is missing" + RECOMPUTE);
-        }
-        String sha = AtomicFiles.sha256(file);
-        if (!sha.equals(hashAndName[0])) {
-          throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " has sha256 " + sha
-              + ", its marker records " + hashAndName[0] + "; the file changed after it was committed" + RECOMPUTE);
-        }
-        files.add(file);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the commit marker of " + dir + ": " + e.getMessage(), e);
-    }
-    return files;
-  }
-
-  private static final String RECOMPUTE = ". Restore it, or delete the stage directory's " + RunLayout.COMMITTED
-      + " marker to recompute the stage on resume (or spro resume DIR --from-iteration K)";
-
-  public static boolean isCommitted(Path dir) {
-    return java.nio.file.Files.exists(dir.resolve(RunLayout.COMMITTED));
-  }
-
-  /** Beam namespace of the commits: {@value #COMMIT_MICROS}, the time each commit took (hashing and the marker). */
-  public static final String METRICS_NAMESPACE = "spro.io";
-  public static final String COMMIT_MICROS = "commit_micros";
-
-  static final class MarkerFn extends DoFn<String, String> {
-    private final PCollectionView<Iterable<String>> files;
-    private final Distribution commitMicros = Metrics.distribution(METRICS_NAMESPACE, COMMIT_MICROS);
-
-    MarkerFn(PCollectionView<Iterable<String>> files) {
-      this.files = files;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) throws IOException {
-      long start = System.nanoTime();
-      Path dir = Path.of(c.element());
-      List<String> lines = new ArrayList<>();
-      List<String> names = new ArrayList<>();
-      c.sideInput(files).forEach(f -> names.add(Path.of(f).getFileName().toString()));
-      java.util.Collections.sort(names);
-      for (String n : names) {
-        lines.add(AtomicFiles.sha256(dir.resolve(n)) + "  " + n);
-      }
-      AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
-      commitMicros.update((System.nanoTime() - start) / 1000);
-      c.output(c.element());
+    public void process(@Element String line, OutputReceiver<T> out) {
+      int split = line.indexOf("  ");
+      Path file = Path.of(line.substring(split + 2));
+      checkHash(file, line.substring(0, split), file.getParent());
+      AvroFiles.read(file, type).forEach(out::output);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.spro.schemas.io;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -27,6 +29,22 @@ public final class AvroFiles {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write Avro file " + file, e);
+    }
+  }
+
+  /**
+   * Writes {@code records} of {@code type} to {@code out} as one Avro container file
+   * (deflate-compressed, as {@link #write(Path, Schema, Iterable)}); closes {@code out}.
+   */
+  public static <T extends SpecificRecord> void write(OutputStream out, Class<T> type, Iterable<T> records)
+      throws IOException {
+    Schema schema = SpecificData.get().getSchema(type);
+    try (DataFileWriter<T> writer = new DataFileWriter<>(new SpecificDatumWriter<T>(schema))) {
+      writer.setCodec(CodecFactory.deflateCodec(6));
+      writer.create(schema, out);
+      for (T record : records) {
+        writer.append(record);
+      }
     }
   }
 
