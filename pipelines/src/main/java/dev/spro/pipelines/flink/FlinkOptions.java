@@ -1,5 +1,6 @@
 package dev.spro.pipelines.flink;
 
+import java.util.List;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -37,8 +38,29 @@ public final class FlinkOptions {
     if (!stageFiles) {
       // An embedded cluster shares our classpath: nothing to stage (Beam would otherwise zip
       // every classpath directory on each submission).
-      options.setFilesToStage(java.util.List.of());
+      options.setFilesToStage(List.of());
     }
     return options;
+  }
+
+  /**
+   * Options for a batch job on the session cluster whose REST endpoint is {@code master}
+   * (host:port), staging {@code jars}: the job goes to the context environment, which this sets
+   * to that cluster ({@link SessionClusterExecutor}: Flink's remote submission, without its
+   * client's slow polling for the job's end). {@link #endSessionClusterJobs} sets it back.
+   */
+  public static FlinkPipelineOptions forSessionCluster(String master, List<String> jars, int parallelism,
+      String jobName) {
+    int colon = master.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("flink.master '" + master + "' is not host:port");
+    }
+    SessionClusterExecutor.install(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)), jars);
+    return forJob(AUTO, parallelism, jobName, false);
+  }
+
+  /** After a run's last job on a session cluster: {@code [auto]} jobs no longer go there. */
+  public static void endSessionClusterJobs() {
+    SessionClusterExecutor.uninstall();
   }
 }

@@ -1,16 +1,10 @@
 package dev.spro.pipelines.flink;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.apache.flink.api.dag.Pipeline;
-import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.PipelineExecutor;
-import org.apache.flink.core.execution.PipelineExecutorFactory;
-import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
@@ -21,55 +15,23 @@ import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
  * as user jars for every job (hundreds of megabytes with the native engine: half a minute per
  * iteration), and this JVM already has every class.
  *
- * <p>{@link #install} makes it the context execution environment, which Beam's Flink runner uses
+ * <p>{@link #install} makes it the {@link ContextEnvironment}, which Beam's Flink runner uses
  * when its master is {@code [auto]}.
  */
-final class MiniClusterExecutor extends ExecutionEnvironment {
+final class MiniClusterExecutor {
   static final String TARGET = "spro-embedded-cluster";
 
-  private MiniClusterExecutor() {
-    super();
-  }
+  private MiniClusterExecutor() {}
 
   /** From now on, {@code [auto]} Flink jobs of this JVM run on {@code cluster}. */
   static void install(MiniCluster cluster) {
-    PipelineExecutorServiceLoader loader = new PipelineExecutorServiceLoader() {
-      @Override
-      public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
-        return new PipelineExecutorFactory() {
-          @Override
-          public String getName() {
-            return TARGET;
-          }
-
-          @Override
-          public boolean isCompatibleWith(Configuration c) {
-            return true;
-          }
-
-          @Override
-          public PipelineExecutor getExecutor(Configuration c) {
-            return (Pipeline pipeline, Configuration conf, ClassLoader classLoader) -> submit(cluster, pipeline, conf, classLoader);
-          }
-        };
-      }
-
-      @Override
-      public Stream<String> getExecutorNames() {
-        return Stream.of(TARGET);
-      }
-    };
-    initializeContextEnvironment(() -> {
-      Configuration conf = new Configuration();
-      conf.set(DeploymentOptions.TARGET, TARGET);
-      conf.set(DeploymentOptions.ATTACHED, true);
-      return new ExecutionEnvironment(loader, conf, Thread.currentThread().getContextClassLoader());
-    });
+    ContextEnvironment.install(TARGET, new Configuration(),
+        (Pipeline pipeline, Configuration conf, ClassLoader classLoader) -> submit(cluster, pipeline, conf, classLoader));
   }
 
   /** Back to Flink's default (a new local cluster per job). */
   static void uninstall() {
-    resetContextEnvironment();
+    ContextEnvironment.uninstall();
   }
 
   private static CompletableFuture<JobClient> submit(MiniCluster cluster, Pipeline pipeline, Configuration conf,

@@ -2,6 +2,7 @@ package dev.spro.pipelines.run;
 
 import dev.spro.models.checkpoint.CheckpointIntegrity;
 import dev.spro.pipelines.config.RunConfig;
+import dev.spro.pipelines.flink.FlinkOptions;
 import dev.spro.pipelines.flink.LocalFlinkCluster;
 import dev.spro.pipelines.flink.RunGauges;
 import dev.spro.pipelines.flink.RunGaugesEndpoint;
@@ -88,6 +89,10 @@ public final class Driver {
             + RunLayout.checkpoint(runDir, rerunFrom));
       }
       return run(dir);
+    } finally {
+      if (onSessionCluster()) {
+        FlinkOptions.endSessionClusterJobs();
+      }
     }
   }
 

@@ -49,8 +49,6 @@ public final class JobOptions {
     if (cluster != null) {
       return cluster.options(config.flink.parallelism, jobName);
     }
-    var options = FlinkOptions.forJob(master, config.flink.parallelism, jobName);
-    options.setFilesToStage(staging(config).filesToStage());
-    return options;
+    return FlinkOptions.forSessionCluster(master, staging(config).filesToStage(), config.flink.parallelism, jobName);
   }
 }
