@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -32,6 +31,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  *   prompts -> GroupSampling -> [rollouts] -> OutcomeReward -> [rewarded] -> SelfGuidedReward
  *     -> [scored] -> Advantage -> [examples] -> GradientStep -> checkpoint k+1
  *                          \-> CommitBatchMetrics (scored + examples) -> batch-metrics.json
+ *                                 (committed before checkpoint k+1)
  * </pre>
  *
  * Each bracketed output is committed before the next stage consumes it ({@link StageOutput}), so
@@ -94,11 +94,12 @@ public final class IterationPipeline {
       examples = StageOutput.commit(scored.apply("Advantage", new Advantage(ctx)), TrainingExample.class, examplesDir,
           shards, "Examples");
     }
+    GradientStep step = new GradientStep(ctx, manifests);
     if (metricsNeeded) {
-      // committed before the gradient step can commit the iteration, so a finished iteration always has its metrics
-      PCollection<String> metrics = CommitBatchMetrics.apply(scored, examples, metricsFile);
-      examples = examples.apply("AfterMetrics", Wait.on(metrics));
+      // committed before the gradient step can commit the iteration, so a finished iteration always
+      // has its metrics; the gradient is computed meanwhile
+      step = step.commitAfter(CommitBatchMetrics.apply(scored, examples, metricsFile));
     }
-    examples.apply("GradientStep", new GradientStep(ctx, manifests));
+    examples.apply("GradientStep", step);
   }
 }

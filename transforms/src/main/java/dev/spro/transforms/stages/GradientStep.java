@@ -48,6 +48,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -89,10 +90,25 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
 
   private final IterationContext ctx;
   private final CheckpointManifests manifests;
+  private final PCollection<?> commitAfter;
 
   public GradientStep(IterationContext ctx, CheckpointManifests manifests) {
+    this(ctx, manifests, null);
+  }
+
+  private GradientStep(IterationContext ctx, CheckpointManifests manifests, PCollection<?> commitAfter) {
     this.ctx = ctx;
     this.manifests = manifests;
+    this.commitAfter = commitAfter;
+  }
+
+  /**
+   * This step, with checkpoint k+1 committed only once {@code done} is complete (something the
+   * iteration must have before it counts as finished, such as its batch metrics). Only the commit
+   * waits: the gradient is computed meanwhile.
+   */
+  public GradientStep commitAfter(PCollection<?> done) {
+    return new GradientStep(ctx, manifests, done);
   }
 
   @Override
@@ -129,8 +145,11 @@ public final class GradientStep extends PTransform<PCollection<TrainingExample>,
         .setCoder(SerializableCoder.of(SliceUpdate.SliceState.class))
         .apply("AllSliceStates", View.asList());
     // One element, so the checkpoint is written exactly once — also when every group was filtered out.
-    return examples.getPipeline()
-        .apply("Once", Create.of(ctx.iteration()))
+    PCollection<Integer> once = examples.getPipeline().apply("Once", Create.of(ctx.iteration()));
+    if (commitAfter != null) {
+      once = once.apply("AfterDone", Wait.on(commitAfter));
+    }
+    return once
         .apply("CommitCheckpoint", ParDo.of(new CommitCheckpointFn(ctx, manifests, shards, states))
             .withSideInputs(shards, states))
         .setCoder(StringUtf8Coder.of());
