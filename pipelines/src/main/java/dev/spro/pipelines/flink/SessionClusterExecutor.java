@@ -21,10 +21,14 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobMessageParameters;
+import org.apache.flink.runtime.rest.messages.job.JobExecutionResultHeaders;
+import org.apache.flink.runtime.rest.messages.queue.QueueStatus;
 
 /**
  * Runs Flink batch jobs on a session cluster through its REST API, as Flink's remote environment
- * does, but learns that a job has ended by asking for its status every {@value #POLL_MILLIS} ms.
+ * does, but learns that a job has ended by asking for its result every {@value #POLL_MILLIS} ms.
  * Flink's {@code RestClusterClient} waits for a job's result with a back-off that grows to 2 s and
  * cannot be configured: measured, it added 1.37 s to each iteration of the default config on a
  * session cluster (bench/results/overhead.md), a fifth of the iteration. Once the job has ended
@@ -35,7 +39,7 @@ import org.apache.flink.runtime.jobgraph.JobGraph;
  */
 final class SessionClusterExecutor {
   static final String TARGET = "spro-session-cluster";
-  /** How often a running job's status is asked for: a REST call the JobManager answers from memory. */
+  /** How often a running job's result is asked for: a REST call the dispatcher answers from memory. */
   static final long POLL_MILLIS = 25;
 
   private SessionClusterExecutor() {}
@@ -70,9 +74,10 @@ final class SessionClusterExecutor {
       throws Exception {
     JobGraph job = PipelineExecutorUtils.getJobGraph(pipeline, conf, classLoader);
     RestClusterClient<StandaloneClusterId> client = new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
-    return client.submitJob(job)
-        .thenApply(id -> (JobClient) new PromptJobClient(conf, id, classLoader))
-        .whenComplete((ignored, error) -> client.close());
+    CompletableFuture<JobID> submitted = client.submitJob(job);
+    // closed on another thread: close() waits for the client's own threads, one of which completes this future
+    submitted.whenCompleteAsync((id, error) -> client.close());
+    return submitted.thenApply(id -> new PromptJobClient(conf, id, classLoader));
   }
 
   /** Flink's client of a job on a session cluster, whose result is asked for only once the job has ended. */
@@ -97,13 +102,18 @@ final class SessionClusterExecutor {
       return CompletableFuture.runAsync(this::awaitEnd).thenCompose(ended -> flink.getJobExecutionResult());
     }
 
-    /** Returns once the job is finished, failed or cancelled (its result is then ready: the first ask gets it). */
+    /**
+     * Returns once the cluster has the job's result (the first ask for it then gets it). Asking
+     * for the result itself, not the job's status: the dispatcher has the result some 50-200 ms
+     * after the job reports FINISHED, and Flink's client would then back off again.
+     */
     private void awaitEnd() {
+      JobMessageParameters job = JobExecutionResultHeaders.getInstance().getUnresolvedMessageParameters();
+      job.jobPathParameter.resolve(getJobID());
       try (RestClusterClient<StandaloneClusterId> client = new RestClusterClient<>(conf, StandaloneClusterId.getInstance())) {
-        JobStatus status = client.getJobStatus(getJobID()).get();
-        while (!status.isGloballyTerminalState()) {
+        while (client.sendRequest(JobExecutionResultHeaders.getInstance(), job, EmptyRequestBody.getInstance()).get()
+            .getStatus().getId() != QueueStatus.Id.COMPLETED) {
           Thread.sleep(POLL_MILLIS);
-          status = client.getJobStatus(getJobID()).get();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
