@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -197,6 +198,10 @@ class FlinkClusterTest {
     });
     assertTrue(names.containsAll(List.of("tiny-iter-000000", "tiny-iter-000001")), names.toString());
     assertJobDescribesItself(jobs, "tiny-iter-000001");
+    // the two gradient shards on the two TaskManagers: Flink fills one TaskManager's slots first
+    // unless told to spread them, and two shards in one JVM take turns with its engine
+    assertEquals(2, taskManagersOf(jobs, "tiny-iter-000001", "GradientStep/ShardGradients").size(),
+        "the gradient shards ran on both TaskManagers");
     // no job jar: the TaskManagers' own classes, whose resident models outlive a job — iteration 1
     // loads its new policy (once per TaskManager at most) and not the reference again, as embedded
     assertTrue(modelLoads(run, 1) <= 2, "model loads in iteration 1: " + modelLoads(run, 1));
@@ -322,6 +327,25 @@ class FlinkClusterTest {
    * The web UI's view of an iteration job: its description under Configuration (Beam hands the
    * options to Flink as global job parameters) and its operators named by the stages' Beam paths.
    */
+  /** The TaskManagers that ran the subtasks of job {@code name}'s vertex whose name contains {@code operator}. */
+  static Set<String> taskManagersOf(JsonNode jobs, String name, String operator) {
+    String jid = null;
+    for (JsonNode j : jobs) {
+      if (j.get("name").asText().equals(name)) {
+        jid = j.get("jid").asText();
+      }
+    }
+    Set<String> taskManagers = new java.util.TreeSet<>();
+    for (JsonNode v : SessionCluster.rest("localhost", port, "/jobs/" + jid).orElseThrow().get("vertices")) {
+      if (v.get("name").asText().contains(operator)) {
+        SessionCluster.rest("localhost", port, "/jobs/" + jid + "/vertices/" + v.get("id").asText() + "/taskmanagers")
+            .orElseThrow().get("taskmanagers").forEach(tm -> taskManagers.add(tm.get("taskmanager-id").asText()));
+      }
+    }
+    assertFalse(taskManagers.isEmpty(), "no vertex of " + name + " names " + operator);
+    return taskManagers;
+  }
+
   static void assertJobDescribesItself(JsonNode jobs, String name) throws Exception {
     String jid = null;
     for (JsonNode j : jobs) {
