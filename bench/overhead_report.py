@@ -6,7 +6,8 @@ For each run, the medians over its iteration jobs after the first (which pays fo
 and the first model loads): wall seconds per iteration; the shares of compute (each stage's slowest
 task, summed over the stages), I/O (model loads and stage commits) and the rest; Flink's phases
 (until the JobManager has the job, until it runs, running, until the driver has the result). Runs
-named NAME-embedded and NAME-cluster are paired: cluster / embedded of the median wall time.
+named NAME-embedded and NAME-cluster are paired: cluster / embedded of the median wall time, and
+the difference split into compute and the rest.
 """
 import json
 import os
@@ -27,8 +28,8 @@ def med(rows, key):
 
 
 def main(runs):
-    print("| run | iterations | s/iteration | compute | I/O | rest | submit s | schedule s | run s | return s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| run | iterations | s/iteration | compute | I/O | rest | rest s | submit s | schedule s | run s | return s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     walls = {}
     for run in runs:
         rows = lines(run)
@@ -37,11 +38,17 @@ def main(runs):
         walls[name] = wall
         share = lambda k: statistics.median([r[k] / r["wall_s"] for r in rows])
         print(f"| {name} | {len(rows)} | {wall:.2f} | {share('compute_s'):.0%} | {share('io_s'):.0%} | {share('rest_s'):.0%} | "
-              f"{med(rows, 'submit_s'):.2f} | {med(rows, 'schedule_s'):.2f} | {med(rows, 'run_s'):.2f} | {med(rows, 'return_s'):.2f} |")
+              f"{med(rows, 'rest_s'):.2f} | {med(rows, 'submit_s'):.2f} | {med(rows, 'schedule_s'):.2f} | {med(rows, 'run_s'):.2f} | {med(rows, 'return_s'):.2f} |")
     print()
+    by_name = {os.path.basename(os.path.normpath(run)): lines(run) for run in runs}
     for name, wall in walls.items():
         if name.endswith("-cluster") and name[:-8] + "-embedded" in walls:
-            print(f"{name[:-8]}: cluster / embedded = {wall / walls[name[:-8] + '-embedded']:.2f}")
+            emb = by_name[name[:-8] + "-embedded"]
+            clu = by_name[name]
+            # what the cluster adds: its compute (two TaskManagers share the cores) and the rest
+            print(f"{name[:-8]}: cluster / embedded = {wall / walls[name[:-8] + '-embedded']:.2f}; cluster - embedded = "
+                  f"{wall - walls[name[:-8] + '-embedded']:.2f} s, of which compute {med(clu, 'compute_s') - med(emb, 'compute_s'):+.2f} s, "
+                  f"rest {med(clu, 'rest_s') - med(emb, 'rest_s'):+.2f} s")
     print()
     print("compute by stage (median s of the slowest task):")
     for run in runs:
