@@ -49,6 +49,14 @@ def main(runs):
             print(f"{name[:-8]}: cluster / embedded = {wall / walls[name[:-8] + '-embedded']:.2f}; cluster - embedded = "
                   f"{wall - walls[name[:-8] + '-embedded']:.2f} s, of which compute {med(clu, 'compute_s') - med(emb, 'compute_s'):+.2f} s, "
                   f"rest {med(clu, 'rest_s') - med(emb, 'rest_s'):+.2f} s")
+    if "default-embedded" in by_name and "default-cluster" in walls:
+        # the targets (#15), at the default config
+        rows = by_name["default-embedded"]
+        share = statistics.median([(r["wall_s"] - r["compute_s"]) / r["wall_s"] for r in rows])
+        ratio = walls["default-cluster"] / walls["default-embedded"]
+        print(f"targets: non-compute share at the default config embedded {share:.0%} (target <= 15%: "
+              f"{'met' if share <= 0.15 else 'not met'}); cluster / embedded {ratio:.2f} (target <= 1.3: "
+              f"{'met' if ratio <= 1.3 else 'not met'})")
     print()
     print("compute by stage (median s of the slowest task):")
     for run in runs:

@@ -170,9 +170,12 @@ public final class SessionCluster {
     // the engine's classes must come from the cluster's class loader, never a job's
     c.put("classloader.parent-first-patterns.additional", "ai.djl.;com.sun.jna.");
     c.put("jobstore.expiration-time", "86400");
-    // a job's parallel shards on different TaskManagers: Flink would fill the first one's slots,
-    // where the shards' models share one JVM and its cores and their gradients take turns
-    c.put("cluster.evenly-spread-out-slots", "true");
+    if (!s.gpus().isEmpty()) {
+      // each TaskManager has its own GPU: a job's shards on different TaskManagers, not the first
+      // one's slots (Flink's default). Without GPUs the TaskManagers share this machine's cores and
+      // the default is faster: one engine's thread pool, not one per JVM (bench/results/overhead.md)
+      c.put("cluster.evenly-spread-out-slots", "true");
+    }
     if (s.prometheusPort() > 0) {
       // the project's reporter (loopback like every listener here); each process gets its port as a dynamic property
       c.put("metrics.reporters", "spro");
