@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
@@ -90,45 +91,58 @@ public final class StageOutput {
     return committed(dir).stream().map(CommittedFile::file).toList();
   }
 
-  /** A file of a committed stage and the sha256 its marker records; {@link #line} is what {@link ReadFileFn} reads. */
+  /**
+   * A file of a committed stage and the sha256 its marker records. The one reader and writer of
+   * the marker's line format, {@code SHA256  FILE}: the marker names files in its directory
+   * ({@link #markerLine}); between a commit and the next stage a line names the file by its path
+   * ({@link #line}, what {@link ReadFileFn} reads).
+   */
   private record CommittedFile(String sha256, Path file) {
+    /** The file of {@code line}, a name resolved against {@code dir} (a path stays as it is); null if not that form. */
+    static CommittedFile of(String line, Path dir) {
+      String[] hashAndName = line.split("  ", 2);
+      return hashAndName.length == 2 ? new CommittedFile(hashAndName[0], dir.resolve(hashAndName[1])) : null;
+    }
+
     String line() {
       return sha256 + "  " + file;
+    }
+
+    String markerLine() {
+      return sha256 + "  " + file.getFileName();
     }
   }
 
   private static List<CommittedFile> committed(Path dir) {
-    List<CommittedFile> files = new ArrayList<>();
-    for (String line : markerLines(dir)) {
-      String[] hashAndName = line.split("  ", 2);
-      Path file = dir.resolve(hashAndName[1]);
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalStateException("committed stage " + dir + ": " + hashAndName[1] + " is missing" + RECOMPUTE);
+    List<CommittedFile> files = markerLines(dir);
+    for (CommittedFile f : files) {
+      if (!Files.isRegularFile(f.file())) {
+        throw new IllegalStateException("committed stage " + dir + ": " + f.file().getFileName() + " is missing" + RECOMPUTE);
       }
-      checkHash(file, hashAndName[0], dir);
-      files.add(new CommittedFile(hashAndName[0], file));
+      checkHash(f.file(), f.sha256(), dir);
     }
     return files;
   }
 
-  /** The marker's lines ({@code SHA256  FILE}), each checked for that form. */
-  private static List<String> markerLines(Path dir) {
+  /** The files the marker lists, each line checked for the form {@code SHA256  FILE}. */
+  private static List<CommittedFile> markerLines(Path dir) {
     Path marker = dir.resolve(RunLayout.COMMITTED);
-    List<String> lines = new ArrayList<>();
+    List<CommittedFile> files = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(marker)) {
         if (line.isBlank()) {
           continue;
         }
-        if (line.split("  ", 2).length != 2) {
+        CommittedFile f = CommittedFile.of(line, dir);
+        if (f == null) {
           throw new IllegalStateException(marker + ": line '" + line + "' is not 'SHA256  FILE'" + RECOMPUTE);
         }
-        lines.add(line);
+        files.add(f);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the commit marker of " + dir + ": " + e.getMessage(), e);
     }
-    return lines;
+    return files;
   }
 
   private static void checkHash(Path file, String expected, Path dir) {
@@ -195,7 +209,7 @@ public final class StageOutput {
       Path file = Path.of(dir).resolve(name);
       Files.createDirectories(file.getParent());
       AtomicFiles.write(file, stream -> AvroFiles.write(stream, type, shard.getValue()));
-      out.output(KV.of(dir, AtomicFiles.sha256(file) + "  " + name));
+      out.output(KV.of(dir, new CommittedFile(AtomicFiles.sha256(file), file).markerLine()));
       commitMicros.update((System.nanoTime() - start) / 1000);
     }
   }
@@ -208,20 +222,18 @@ public final class StageOutput {
     public void process(@Element KV<String, Iterable<String>> stage, OutputReceiver<String> out) throws IOException {
       long start = System.nanoTime();
       Path dir = Path.of(stage.getKey());
-      List<String> lines = new ArrayList<>();
+      List<CommittedFile> files = new ArrayList<>();
       stage.getValue().forEach(line -> {
         if (!line.isEmpty()) {
-          lines.add(line);
+          files.add(CommittedFile.of(line, dir));
         }
       });
-      lines.sort(java.util.Comparator.comparing(line -> line.substring(line.indexOf("  ") + 2)));
+      files.sort(Comparator.comparing(CommittedFile::file));
       Files.createDirectories(dir);
-      AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED), String.join("\n", lines) + "\n");
+      AtomicFiles.writeString(dir.resolve(RunLayout.COMMITTED),
+          String.join("\n", files.stream().map(CommittedFile::markerLine).toList()) + "\n");
       commitMicros.update((System.nanoTime() - start) / 1000);
-      for (String line : lines) {
-        int split = line.indexOf("  ");
-        out.output(line.substring(0, split + 2) + dir.resolve(line.substring(split + 2)));
-      }
+      files.forEach(f -> out.output(f.line()));
     }
   }
 
@@ -235,10 +247,9 @@ public final class StageOutput {
 
     @ProcessElement
     public void process(@Element String line, OutputReceiver<T> out) {
-      int split = line.indexOf("  ");
-      Path file = Path.of(line.substring(split + 2));
-      checkHash(file, line.substring(0, split), file.getParent());
-      AvroFiles.read(file, type).forEach(out::output);
+      CommittedFile f = CommittedFile.of(line, Path.of(""));
+      checkHash(f.file(), f.sha256(), f.file().getParent());
+      AvroFiles.read(f.file(), type).forEach(out::output);
     }
   }
 }
