@@ -73,11 +73,21 @@ final class SessionClusterExecutor {
   private static CompletableFuture<JobClient> submit(Pipeline pipeline, Configuration conf, ClassLoader classLoader)
       throws Exception {
     JobGraph job = PipelineExecutorUtils.getJobGraph(pipeline, conf, classLoader);
-    RestClusterClient<StandaloneClusterId> client = new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
+    RestClusterClient<StandaloneClusterId> client = client(conf);
     CompletableFuture<JobID> submitted = client.submitJob(job);
     // closed on another thread: close() waits for the client's own threads, one of which completes this future
     submitted.whenCompleteAsync((id, error) -> client.close());
     return submitted.thenApply(id -> new PromptJobClient(conf, id, classLoader));
+  }
+
+  /** A REST client of the session cluster {@code conf} names; the caller closes it (off the client's own threads). */
+  private static RestClusterClient<StandaloneClusterId> client(Configuration conf) {
+    try {
+      return new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot reach the Flink cluster at " + conf.get(RestOptions.ADDRESS) + ":"
+          + conf.get(RestOptions.PORT) + ": " + e.getMessage(), e);
+    }
   }
 
   /** Flink's client of a job on a session cluster, whose result is asked for only once the job has ended. */
@@ -87,14 +97,7 @@ final class SessionClusterExecutor {
 
     PromptJobClient(Configuration conf, JobID id, ClassLoader classLoader) {
       this.conf = conf;
-      this.flink = new ClusterClientJobClientAdapter<>(() -> {
-        try {
-          return new RestClusterClient<>(conf, StandaloneClusterId.getInstance());
-        } catch (Exception e) {
-          throw new IllegalStateException("cannot reach the Flink cluster at " + conf.get(RestOptions.ADDRESS) + ":"
-              + conf.get(RestOptions.PORT) + ": " + e.getMessage(), e);
-        }
-      }, id, classLoader);
+      this.flink = new ClusterClientJobClientAdapter<>(() -> client(conf), id, classLoader);
     }
 
     @Override
@@ -110,7 +113,7 @@ final class SessionClusterExecutor {
     private void awaitEnd() {
       JobMessageParameters job = JobExecutionResultHeaders.getInstance().getUnresolvedMessageParameters();
       job.jobPathParameter.resolve(getJobID());
-      try (RestClusterClient<StandaloneClusterId> client = new RestClusterClient<>(conf, StandaloneClusterId.getInstance())) {
+      try (RestClusterClient<StandaloneClusterId> client = client(conf)) {
         while (client.sendRequest(JobExecutionResultHeaders.getInstance(), job, EmptyRequestBody.getInstance()).get()
             .getStatus().getId() != QueueStatus.Id.COMPLETED) {
           Thread.sleep(POLL_MILLIS);
