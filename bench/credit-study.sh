@@ -11,16 +11,18 @@
 #   spro-klpen     SPRO minus the in-reward KL penalty that cancels its bonus in expectation
 #   spro-nosum     MSA of beta l_t alone: SPRO's expected gradient without the prefix sums
 #   oracle         negative advantage only from a failed response's first wrong token on
-# Then every run's last checkpoint is evaluated on FINAL_SIZE held-out problems and
+# Then every run's last checkpoint, and those at the iterations in CHECKPOINTS, are evaluated on
+# FINAL_SIZE held-out problems, and
 # bench/credit_study_report.py prints the table (OUT/table.md) and draws a chart per arm
 # (OUT/charts/*.svg). Resumable: a finished run is resumed as complete (nothing recomputed), a
 # half-finished one continues from its last committed iteration, a finished evaluation is kept.
 #   bench/credit-study.sh [OUT]        (default OUT: bench/out/credit-study)
 # Env: SEEDS ("1 2 3 4 5"), ARMS (all eight), ITERATIONS (30), EVAL_EVERY (5), EVAL_SIZE (500),
-#      FINAL_SIZE (2000), LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
+#      FINAL_SIZE (2000), CHECKPOINTS ("20 30": earlier checkpoints scored on FINAL_SIZE too; empty: none),
+#      LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
 #      the task: MIN_OPERANDS (5), MAX_OPERANDS (6), ADDITION_SHARE (0.5), MAX_NEW_TOKENS (72), CARRY_SLIP (0.7),
-#      ERROR_RATE (0.02), WARM_STEPS (600) and WARM_EXAMPLES (4000) of the warm start; BATCH (16 prompts
-#      per iteration).
+#      ERROR_RATE (0.02), WARM_STEPS (600) and WARM_EXAMPLES (4000) of the warm start, MAX_POSITIONS
+#      (96: the model's context; re-check steps make answers longer); BATCH (16 prompts per iteration).
 ITERATIONS="${ITERATIONS:-30}"
 EVAL_EVERY="${EVAL_EVERY:-5}"
 source "$(dirname "$0")/rl-runs.sh"
@@ -29,6 +31,7 @@ SEEDS="${SEEDS:-1 2 3 4 5}"
 ARMS="${ARMS:-grpo oracle spro-paper spro-guard placebo klbonus spro-klpen spro-nosum}"
 EVAL_SIZE="${EVAL_SIZE:-500}"
 FINAL_SIZE="${FINAL_SIZE:-2000}"
+CHECKPOINTS="${CHECKPOINTS-20 30}"
 LR="${LR:-1e-4}"
 BETA="${BETA:-0.05}"
 RECHECK="${RECHECK:-0}"
@@ -40,7 +43,7 @@ TASK=(
   "data: {batchSize: ${BATCH:-16}, arithmetic: {minOperands: ${MIN_OPERANDS:-5}, maxOperands: ${MAX_OPERANDS:-6}, additionShare: ${ADDITION_SHARE:-0.5}}}"
   "sampling: {maxNewTokens: ${MAX_NEW_TOKENS:-72}}"
 )
-WARM=("warmStart: {carrySlipRate: ${CARRY_SLIP:-0.7}, errorRate: ${ERROR_RATE:-0.02}, recheckRate: $RECHECK, steps: ${WARM_STEPS:-600}, examples: ${WARM_EXAMPLES:-4000}}")
+WARM=("model: {init: {maxPositions: ${MAX_POSITIONS:-96}}}" "warmStart: {carrySlipRate: ${CARRY_SLIP:-0.7}, errorRate: ${ERROR_RATE:-0.02}, recheckRate: $RECHECK, steps: ${WARM_STEPS:-600}, examples: ${WARM_EXAMPLES:-4000}}")
 
 arm_lines() {
   case "$1" in
@@ -68,16 +71,24 @@ if [ ! -f "$warm/iter-000000/checkpoint/manifest.json" ]; then
 fi
 grep -E "^eval +0 " "$warm.log" >&2 || true
 
+# large_eval RUN ITERATION NAME: that checkpoint of the run scored on FINAL_SIZE problems, once.
+large_eval() {
+  local run="$1" at="$2" name="$3"
+  if [ ! -s "$name.json" ]; then
+    "$SPRO" eval --checkpoint "$run/iter-$(printf %06d "$at")/checkpoint" --config "$run.yaml" --test-size "$FINAL_SIZE" --json \
+      > "$name.json.tmp" 2> "$name.log" && mv "$name.json.tmp" "$name.json" || { tail -20 "$name.log" >&2; exit 1; }
+  fi
+}
+
 for seed in $SEEDS; do
   for arm in $ARMS; do
     run="$OUT/$arm-s$seed"
     rl_run "$run" "$warm" "$seed" "${TASK[@]}" "$(arm_lines "$arm")" "optimizer: {lr: $LR}" \
       "eval: {every: $EVAL_EVERY, testSize: $EVAL_SIZE}"
-    if [ ! -s "$run.final.json" ]; then
-      "$SPRO" eval --checkpoint "$run/iter-$(printf %06d "$ITERATIONS")/checkpoint" --config "$run.yaml" --test-size "$FINAL_SIZE" --json \
-        > "$run.final.json.tmp" 2> "$run.final.log" && mv "$run.final.json.tmp" "$run.final.json" \
-        || { tail -20 "$run.final.log" >&2; exit 1; }
-    fi
+    large_eval "$run" "$ITERATIONS" "$run.final"
+    for at in $CHECKPOINTS; do
+      if [ "$at" -lt "$ITERATIONS" ]; then large_eval "$run" "$at" "$run.at-$at"; fi
+    done
   done
 done
 python3 "$ROOT/bench/credit_study_report.py" "$OUT" "$ARMS" "$SEEDS" "$OUT/charts" | tee "$OUT/table.md"

@@ -5,6 +5,7 @@ their final evaluations: standard library only, so it runs wherever the study ra
 
 OUT/<arm>-s<seed>/metrics.jsonl     the run's lines (phase train / eval, verl's names)
 OUT/<arm>-s<seed>.final.json        `spro eval --json` of its last checkpoint on the large test set
+OUT/<arm>-s<seed>.at-<N>.json       the same of its checkpoint at iteration N (CHECKPOINTS)
 
 Intervals are 95% bootstrap intervals over seeds (10,000 resamples, fixed seed), of an arm's mean
 and of its paired difference to GRPO (the runs of one seed share the warm start and the seed).
@@ -64,15 +65,70 @@ def fmt(x, digits=3):
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def final_accuracy(out, arm, seed, curve):
-    path = os.path.join(out, f"{arm}-s{seed}.final.json")
+def large_accuracy(out, arm, seed, name):
+    """Accuracy of OUT/<arm>-s<seed>.<name>.json (`spro eval --json`), None when not there."""
+    path = os.path.join(out, f"{arm}-s{seed}.{name}.json")
     if os.path.exists(path):
         with open(path) as f:
             m = json.load(f)
         for key in ("val/accuracy", "accuracy"):
             if key in m:
-                return m[key], True
+                return m[key]
+    return None
+
+
+def final_accuracy(out, arm, seed, curve):
+    acc = large_accuracy(out, arm, seed, "final")
+    if acc is not None:
+        return acc, True
     return (curve[-1][1], False) if curve else (None, False)
+
+
+def scored_checkpoints(out, arms, done):
+    """The iterations N with an OUT/<arm>-s<seed>.at-<N>.json of some run, ascending."""
+    found = set()
+    for name in os.listdir(out):
+        for arm in arms:
+            for s in done[arm]:
+                prefix = f"{arm}-s{s}.at-"
+                if name.startswith(prefix) and name.endswith(".json") and name[len(prefix):-5].isdigit():
+                    found.add(int(name[len(prefix):-5]))
+    return sorted(found)
+
+
+def print_checkpoint_table(out, arms, done, last):
+    """Accuracy on the large test set at each scored checkpoint: mean and paired difference to GRPO."""
+    points = [(f"at-{n}", str(n)) for n in scored_checkpoints(out, arms, done)] + [("final", f"{last} (final)")]
+    if len(points) < 2:
+        return
+    print()
+    print("Accuracy on the large test set at each scored checkpoint (mean over seeds [95% CI]; paired"
+          " difference to GRPO [95% CI]):")
+    print()
+    head = ["arm"] + [f"iteration {label}" for _, label in points]
+    print("| " + " | ".join(head) + " |")
+    print("|" + " --- |" * len(head))
+    for arm in arms:
+        cells = [arm]
+        for name, _ in points:
+            accs, diffs = [], []
+            for s in done[arm]:
+                a = large_accuracy(out, arm, s, name)
+                g = large_accuracy(out, "grpo", s, name)
+                if a is not None:
+                    accs.append(a)
+                    if g is not None:
+                        diffs.append(a - g)
+            if not accs:
+                cells.append("–")
+                continue
+            lo, hi = boot_ci(accs)
+            cell = f"{fmt(mean(accs))} [{fmt(lo)}, {fmt(hi)}] ({len(accs)})"
+            if arm != "grpo" and diffs:
+                dlo, dhi = boot_ci(diffs)
+                cell += f"; {mean(diffs):+.3f} [{dlo:+.3f}, {dhi:+.3f}]"
+            cells.append(cell)
+        print("| " + " | ".join(cells) + " |")
 
 
 def first_reach(curve, target):
@@ -167,7 +223,7 @@ def main():
     target = mean([c[-1][1] for c in grpo_curves]) if grpo_curves else None
     grpo_reach = mean([first_reach(c, target) for c in grpo_curves if target is not None and first_reach(c, target) is not None])
 
-    head = ["arm", "seeds", "final acc [95% CI]", "final - grpo, paired [95% CI]", "seeds for ±3 pts", "best",
+    head = ["arm", "seeds", "final acc [95% CI]", "final - grpo, paired [95% CI]", "seeds for ±3 pts", "best [95% CI]",
             f"iters to {fmt(target)}", "speed-up vs grpo", "AUC", "length", "re-checks", "entropy", "KL to ref",
             "peak KL", "localisation l_t", "localisation A_t"]
     print("| " + " | ".join(head) + " |")
@@ -201,7 +257,7 @@ def main():
             f"{fmt(mean(finals))} [{fmt(lo)}, {fmt(hi)}]" + ("" if large else " (curve)"),
             "–" if arm == "grpo" or not diffs else f"{mean(diffs):+.3f} [{dlo:+.3f}, {dhi:+.3f}]",
             "–" if need is None else str(need),
-            fmt(mean(bests)),
+            "{} [{}, {}]".format(fmt(mean(bests)), *map(fmt, boot_ci(bests))),
             f"{fmt(mean(reached), 1)} ({len(reached)} of {len(ss)})" if reached else f"not reached (0 of {len(ss)})",
             fmt(grpo_reach / mean(reached), 2) if reached and grpo_reach and not math.isnan(grpo_reach) else "–",
             fmt(mean(aucs)),
@@ -215,6 +271,8 @@ def main():
         ]
         print("| " + " | ".join(cells) + " |")
         svg_chart(f"{arm} ({len(ss)} seed{'' if len(ss) == 1 else 's'})", [runs[(arm, s)][1] for s in ss], grpo_curves, os.path.join(charts, f"{arm}.svg"))
+    last = max((c[-1][0] for _, c in runs.values()), default=0)
+    print_checkpoint_table(out, arms, done, last)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The credit study's learning rate per arm, picked on a seed of its own (issue 17, "a learning rate
+# picked per arm on a separate seed"): every arm in ARMS at every rate in LRS, from the study's
+# warm start, on SWEEP_SEED, scored on FINAL_SIZE problems at the end; the rate with the highest
+# score is the arm's pick (bench/credit_lr_sweep.py writes OUT/lr-sweep.md).
+#   bench/credit-lr-sweep.sh STUDY_OUT    (a bench/credit-study.sh output with its warm start)
+# Env: LRS ("5e-5 1e-4 2e-4"), SWEEP_SEED (6: none of the study's seeds 1-5), ARMS (grpo
+#      spro-guard), and the task variables of bench/credit-study.sh, set as for the study.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+OUT="${1:?usage: bench/credit-lr-sweep.sh STUDY_OUT}"
+LRS="${LRS:-5e-5 1e-4 2e-4}"
+SWEEP_SEED="${SWEEP_SEED:-6}"
+ARMS="${ARMS:-grpo spro-guard}"
+[ -f "$OUT/warm/iter-000000/checkpoint/manifest.json" ] || { echo "no warm start in $OUT: run bench/credit-study.sh $OUT first" >&2; exit 2; }
+for lr in $LRS; do
+  dir="$OUT/lr-$lr"
+  mkdir -p "$dir"
+  # the study's warm start, shared: the same starting weights for every rate
+  [ -e "$dir/warm" ] || ln -s ../warm "$dir/warm"
+  [ -e "$dir/warm.log" ] || ln -s ../warm.log "$dir/warm.log"
+  LR="$lr" SEEDS="$SWEEP_SEED" ARMS="$ARMS" CHECKPOINTS="" "$HERE/credit-study.sh" "$dir" > /dev/null
+done
+python3 "$HERE/credit_lr_sweep.py" "$OUT" "$LRS" "$ARMS" "$SWEEP_SEED" | tee "$OUT/lr-sweep.md"
