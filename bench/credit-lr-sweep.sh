@@ -2,10 +2,14 @@
 # The credit study's learning rate per arm, picked on a seed of its own (issue 17, "a learning rate
 # picked per arm on a separate seed"): every arm in ARMS at every rate in LRS, from the study's
 # warm start, on SWEEP_SEED, scored on FINAL_SIZE problems at the end; the rate with the highest
-# score is the arm's pick (bench/credit_lr_sweep.py writes OUT/lr-sweep.md).
+# score is the arm's pick (bench/credit_lr_sweep.py writes OUT/lr-sweep.md). Then, with
+# TUNED_SEEDS, every arm runs at its pick on those seeds, and OUT/tuned/ links each arm's runs at
+# its own rate, so bench/credit_study_report.py compares the arms each at its best rate
+# (OUT/tuned/table.md, charts in OUT/tuned/charts/).
 #   bench/credit-lr-sweep.sh STUDY_OUT    (a bench/credit-study.sh output with its warm start)
 # Env: LRS ("5e-5 1e-4 2e-4"), SWEEP_SEED (6: none of the study's seeds 1-5), ARMS (grpo
-#      spro-guard), and the task variables of bench/credit-study.sh, set as for the study.
+#      spro-guard), TUNED_SEEDS (none; the study's are "1 2 3 4 5"), and the task variables of
+#      bench/credit-study.sh, set as for the study.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="${1:?usage: bench/credit-lr-sweep.sh STUDY_OUT}"
@@ -22,3 +26,18 @@ for lr in $LRS; do
   LR="$lr" SEEDS="$SWEEP_SEED" ARMS="$ARMS" CHECKPOINTS="" "$HERE/credit-study.sh" "$dir" > /dev/null
 done
 python3 "$HERE/credit_lr_sweep.py" "$OUT" "$LRS" "$ARMS" "$SWEEP_SEED" | tee "$OUT/lr-sweep.md"
+
+TUNED_SEEDS="${TUNED_SEEDS:-}"
+[ -n "$TUNED_SEEDS" ] || exit 0
+mkdir -p "$OUT/tuned"
+for arm in $ARMS; do
+  pick=$(awk -F'|' -v arm="$arm" '$2 == " " arm " " {gsub(/ /, "", $(NF-1)); print $(NF-1)}' "$OUT/lr-sweep.md")
+  case "$pick" in [0-9]*) ;; *) echo "no learning rate picked for $arm (lr-sweep.md: $pick)" >&2; exit 1 ;; esac
+  LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" "$HERE/credit-study.sh" "$OUT/lr-$pick" > /dev/null
+  for seed in $TUNED_SEEDS; do
+    for f in "$OUT/lr-$pick/$arm-s$seed" "$OUT/lr-$pick/$arm-s$seed".*.json; do
+      [ -e "$f" ] && ln -sfn "../lr-$pick/$(basename "$f")" "$OUT/tuned/$(basename "$f")"
+    done
+  done
+done
+python3 "$HERE/credit_study_report.py" "$OUT/tuned" "$ARMS" "$TUNED_SEEDS" "$OUT/tuned/charts" | tee "$OUT/tuned/table.md"

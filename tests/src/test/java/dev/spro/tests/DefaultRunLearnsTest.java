@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The main job as a user runs it — the default config, warm start, 40 SPRO iterations on the
+ * The main job as a user runs it — the default config, warm start, 40 GRPO iterations on the
  * embedded Flink cluster — learns: greedy test accuracy rises by at least 15 points (the README
  * shows 0.485 → 0.780). About four minutes on 2 cores, so it runs with {@code -Pslow}.
  */
@@ -28,6 +28,7 @@ class DefaultRunLearnsTest {
     c.flink.restPort = 0;
     Path run = tmp.resolve("run");
     String printed = Runs.train(c, run);
+    assertTrue(printed.contains("iterations 0..39 of grpo"), "the default algorithm is GRPO (the credit study)\n" + printed);
     List<JsonNode> rows = RunDirectory.metricRows(run);
     List<double[]> accuracy = RunReport.series(rows, "eval", MetricNames.VAL_ACCURACY);
     double first = accuracy.get(0)[1];

@@ -23,7 +23,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Run seed; every random draw derives from it.")
   Long seed;
 
-  @Option(names = "--algo", paramLabel = "ALGO", description = "spro, grpo, drgrpo, rloo or prime.")
+  @Option(names = "--algo", paramLabel = "ALGO", description = "grpo (the default), spro, drgrpo, rloo, prime, or one of the credit study's arms (spro-nosum, spro-klpen, spro-placebo, grpo-klbonus, oracle).")
   String algo;
 
   @CommandLine.Mixin RunOptions run = new RunOptions();
