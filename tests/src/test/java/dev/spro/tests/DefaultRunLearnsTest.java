@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The main job as a user runs it — the default config, warm start, 40 GRPO iterations on the
  * embedded Flink cluster — learns: greedy test accuracy rises by at least 15 points (the README
- * shows 0.485 → 0.780). About four minutes on 2 cores, so it runs with {@code -Pslow}.
+ * shows 0.485 → 0.795). About three minutes on 2 cores, so it runs with {@code -Pslow}.
  */
 @Tag("slow")
 class DefaultRunLearnsTest {
