@@ -31,8 +31,7 @@ TUNED_SEEDS="${TUNED_SEEDS:-}"
 [ -n "$TUNED_SEEDS" ] || exit 0
 mkdir -p "$OUT/tuned"
 for arm in $ARMS; do
-  pick=$(awk -F'|' -v arm="$arm" '$2 == " " arm " " {gsub(/ /, "", $(NF-1)); print $(NF-1)}' "$OUT/lr-sweep.md")
-  case "$pick" in [0-9]*) ;; *) echo "no learning rate picked for $arm (lr-sweep.md: $pick)" >&2; exit 1 ;; esac
+  pick=$(python3 "$HERE/credit_lr_sweep.py" --pick "$OUT" "$LRS" "$arm" "$SWEEP_SEED")
   LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" "$HERE/credit-study.sh" "$OUT/lr-$pick" > /dev/null
   for seed in $TUNED_SEEDS; do
     for f in "$OUT/lr-$pick/$arm-s$seed" "$OUT/lr-$pick/$arm-s$seed".*.json; do

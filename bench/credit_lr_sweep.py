@@ -3,6 +3,7 @@ accuracy on the large test set and the area under the 500-problem curve on the s
 per arm the rate with the highest final accuracy (the pick). Standard library only.
 
     python3 bench/credit_lr_sweep.py STUDY_OUT LRS ARMS SEED > lr-sweep.md
+    python3 bench/credit_lr_sweep.py --pick STUDY_OUT LRS ARM SEED     (the arm's pick alone; exit 1 if none)
 """
 import os
 import sys
@@ -10,7 +11,30 @@ import sys
 from credit_study_report import auc, final_accuracy, fmt, rows, series
 
 
+def scores(out, lrs, arm, seed):
+    """Per rate: (final accuracy or None, whether it is from the large test set, the curve's AUC)."""
+    result = {}
+    for lr in lrs:
+        curve = series(rows(os.path.join(out, f"lr-{lr}", f"{arm}-s{seed}", "metrics.jsonl")), "eval", "val/accuracy")
+        final, large = final_accuracy(os.path.join(out, f"lr-{lr}"), arm, seed, curve)
+        result[lr] = (final, large, auc(curve))
+    return result
+
+
+def pick(by_lr):
+    """The rate with the highest large-test-set accuracy; None unless every rate has one."""
+    large = {lr: final for lr, (final, is_large, _) in by_lr.items() if final is not None and is_large}
+    return max(large, key=large.get) if large and len(large) == len(by_lr) else None
+
+
 def main():
+    if sys.argv[1] == "--pick":
+        out, lrs, arm, seed = sys.argv[2], sys.argv[3].split(), sys.argv[4], sys.argv[5]
+        chosen = pick(scores(out, lrs, arm, seed))
+        if chosen is None:
+            sys.exit(f"no learning rate picked for {arm}: not every rate of '{' '.join(lrs)}' has a final score")
+        print(chosen)
+        return
     out, lrs, arms, seed = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
     print(f"Learning rate per arm, seed {seed}: final accuracy on the large test set (AUC of the"
           " 500-problem curve); the pick is the highest final accuracy.")
@@ -19,17 +43,12 @@ def main():
     print("| " + " | ".join(head) + " |")
     print("|" + " --- |" * len(head))
     for arm in arms:
-        cells, scores = [arm], {}
-        for lr in lrs:
-            curve = series(rows(os.path.join(out, f"lr-{lr}", f"{arm}-s{seed}", "metrics.jsonl")), "eval", "val/accuracy")
-            final, large = final_accuracy(os.path.join(out, f"lr-{lr}"), arm, seed, curve)
-            if final is None:
-                cells.append("–")
-                continue
-            if large:
-                scores[lr] = final
-            cells.append(f"{fmt(final)} ({fmt(auc(curve))})" + ("" if large else " (curve)"))
-        cells.append(max(scores, key=scores.get) if len(scores) == len(lrs) else "– (not all run)")
+        by_lr = scores(out, lrs, arm, seed)
+        cells = [arm]
+        for final, large, area in by_lr.values():
+            cells.append("–" if final is None else f"{fmt(final)} ({fmt(area)})" + ("" if large else " (curve)"))
+        chosen = pick(by_lr)
+        cells.append(chosen if chosen is not None else "– (not all run)")
         print("| " + " | ".join(cells) + " |")
 
 
