@@ -32,10 +32,14 @@ TUNED_SEEDS="${TUNED_SEEDS:-}"
 mkdir -p "$OUT/tuned"
 for arm in $ARMS; do
   pick=$(python3 "$HERE/credit_lr_sweep.py" --pick "$OUT" "$LRS" "$arm" "$SWEEP_SEED")
-  LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" "$HERE/credit-study.sh" "$OUT/lr-$pick" > /dev/null
+  # At the study's own rate the study's runs are the tuned runs (the same seeds, warm start and
+  # config): they are scored at the checkpoints there rather than run a second time.
+  dir="lr-$pick"
+  grep -qx "optimizer: {lr: $pick}" "$OUT/$arm-s${TUNED_SEEDS%% *}.yaml" 2>/dev/null && dir="."
+  LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" "$HERE/credit-study.sh" "$OUT/$dir" > /dev/null
   for seed in $TUNED_SEEDS; do
-    for f in "$OUT/lr-$pick/$arm-s$seed" "$OUT/lr-$pick/$arm-s$seed".*.json; do
-      [ -e "$f" ] && ln -sfn "../lr-$pick/$(basename "$f")" "$OUT/tuned/$(basename "$f")"
+    for f in "$OUT/$dir/$arm-s$seed" "$OUT/$dir/$arm-s$seed".*.json; do
+      [ -e "$f" ] && ln -sfn "../$dir/$(basename "$f")" "$OUT/tuned/$(basename "$f")"
     done
   done
 done

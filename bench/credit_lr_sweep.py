@@ -21,10 +21,13 @@ def scores(out, lrs, arm, seed):
     return result
 
 
-def pick(by_lr):
-    """The rate with the highest large-test-set accuracy; None unless every rate has one."""
+def pick(by_lr, complete=True):
+    """The rate with the highest large-test-set accuracy; None when no rate has one, or (complete)
+    unless every rate has one."""
     large = {lr: final for lr, (final, is_large, _) in by_lr.items() if final is not None and is_large}
-    return max(large, key=large.get) if large and len(large) == len(by_lr) else None
+    if not large or (complete and len(large) < len(by_lr)):
+        return None
+    return max(large, key=large.get)
 
 
 def main():
@@ -46,9 +49,11 @@ def main():
         by_lr = scores(out, lrs, arm, seed)
         cells = [arm]
         for final, large, area in by_lr.values():
-            cells.append("–" if final is None else f"{fmt(final)} ({fmt(area)})" + ("" if large else " (curve)"))
-        chosen = pick(by_lr)
-        cells.append(chosen if chosen is not None else "– (not all run)")
+            cells.append("not run" if final is None else f"{fmt(final)} ({fmt(area)})" + ("" if large else " (curve)"))
+        # the table spans every arm's rates; an arm not run at some of them is picked among the rest
+        chosen = pick(by_lr, complete=False)
+        cells.append("–" if chosen is None else chosen if len(by_lr) == sum(f is not None for f, _, _ in by_lr.values())
+                     else f"{chosen} (of those run)")
         print("| " + " | ".join(cells) + " |")
 
 
