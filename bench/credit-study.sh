@@ -6,6 +6,8 @@
 #   grpo           outcome only
 #   spro-paper     SPRO as the paper writes it (no guards: msaClip 0)
 #   spro-guard     SPRO with the default guard (msaClip 0.2)
+#   spro-mixed     spro-guard with msaOnlyMixedGroups (no process advantage in a group whose
+#                  responses all got the same reward: the guard meant for a sparse reward)
 #   placebo        spro-placebo: each response's log-ratios permuted before the prefix sum
 #   klbonus        grpo-klbonus: GRPO + (1 - 1/n) beta (l_t - group mean of l_t)
 #   spro-klpen     SPRO minus the in-reward KL penalty that cancels its bonus in expectation
@@ -17,7 +19,7 @@
 # (OUT/charts/*.svg). Resumable: a finished run is resumed as complete (nothing recomputed), a
 # half-finished one continues from its last committed iteration, a finished evaluation is kept.
 #   bench/credit-study.sh [OUT]        (default OUT: bench/out/credit-study)
-# Env: SEEDS ("1 2 3 4 5"), ARMS (all eight), ITERATIONS (30), EVAL_EVERY (5), EVAL_SIZE (500),
+# Env: SEEDS ("1 2 3 4 5"), ARMS (the eight of the issue; spro-mixed on request), ITERATIONS (30), EVAL_EVERY (5), EVAL_SIZE (500),
 #      FINAL_SIZE (2000), CHECKPOINTS ("20 30": earlier checkpoints scored on FINAL_SIZE too; empty: none),
 #      LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
 #      the task: MIN_OPERANDS (5), MAX_OPERANDS (6), ADDITION_SHARE (0.5), MAX_NEW_TOKENS (72), CARRY_SLIP (0.7),
@@ -50,6 +52,7 @@ arm_lines() {
     grpo) echo "algorithm: {name: grpo}" ;;
     spro-paper) echo "algorithm: {name: spro, beta: $BETA, msaClip: 0}" ;;
     spro-guard) echo "algorithm: {name: spro, beta: $BETA}" ;;
+    spro-mixed) echo "algorithm: {name: spro, beta: $BETA, msaOnlyMixedGroups: true}" ;;
     placebo) echo "algorithm: {name: spro-placebo, beta: $BETA, msaClip: 0}" ;;
     klbonus) echo "algorithm: {name: grpo-klbonus, beta: $BETA}" ;;
     spro-klpen) echo "algorithm: {name: spro-klpen, beta: $BETA, msaClip: 0}" ;;
