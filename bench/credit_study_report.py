@@ -131,6 +131,36 @@ def print_checkpoint_table(out, arms, done, last):
         print("| " + " | ".join(cells) + " |")
 
 
+def print_paired_to_base(out, arms, done, base, last):
+    """The paired difference of `base` (SPRO) to each other arm on the large test set at each scored
+    checkpoint: the issue's question is whether SPRO beats its placebo and the explicit KL bonus,
+    which a difference to GRPO answers only indirectly."""
+    others = [a for a in arms if a != base and done[a]]
+    if base not in arms or not done[base] or not others:
+        return
+    points = [(f"at-{n}", str(n)) for n in scored_checkpoints(out, arms, done)] + [("final", f"{last} (final)")]
+    print()
+    print(f"{base} minus each arm on the large test set, paired by seed (mean [95% CI] (seeds)):")
+    print()
+    head = ["arm"] + [f"iteration {label}" for _, label in points]
+    print("| " + " | ".join(head) + " |")
+    print("|" + " --- |" * len(head))
+    for arm in others:
+        cells = [arm]
+        for name, _ in points:
+            diffs = []
+            for s in (s for s in done[base] if s in done[arm]):
+                a, b = large_accuracy(out, arm, s, name), large_accuracy(out, base, s, name)
+                if a is not None and b is not None:
+                    diffs.append(b - a)
+            if diffs:
+                lo, hi = boot_ci(diffs)
+                cells.append(f"{mean(diffs):+.3f} [{lo:+.3f}, {hi:+.3f}] ({len(diffs)})")
+            else:
+                cells.append("–")
+        print("| " + " | ".join(cells) + " |")
+
+
 def first_reach(curve, target):
     """The first evaluated iteration after the start at or above target (the start does not count)."""
     for it, acc in curve:
@@ -273,6 +303,7 @@ def main():
         svg_chart(f"{arm} ({len(ss)} seed{'' if len(ss) == 1 else 's'})", [runs[(arm, s)][1] for s in ss], grpo_curves, os.path.join(charts, f"{arm}.svg"))
     last = max((c[-1][0] for _, c in runs.values()), default=0)
     print_checkpoint_table(out, arms, done, last)
+    print_paired_to_base(out, arms, done, "spro-guard", last)
 
 
 if __name__ == "__main__":
