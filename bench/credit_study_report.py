@@ -96,18 +96,27 @@ def scored_checkpoints(out, arms, done):
     return sorted(found)
 
 
-def print_checkpoint_table(out, arms, done, last):
-    """Accuracy on the large test set at each scored checkpoint: mean and paired difference to GRPO."""
-    points = [(f"at-{n}", str(n)) for n in scored_checkpoints(out, arms, done)] + [("final", f"{last} (final)")]
-    if len(points) < 2:
-        return
+def checkpoint_points(out, arms, done, last):
+    """(file name part, column label) of every scored checkpoint, the final one last."""
+    return [(f"at-{n}", str(n)) for n in scored_checkpoints(out, arms, done)] + [("final", f"{last} (final)")]
+
+
+def print_checkpoint_head(title, points):
     print()
-    print("Accuracy on the large test set at each scored checkpoint (mean over seeds [95% CI]; paired"
-          " difference to GRPO [95% CI]):")
+    print(title)
     print()
     head = ["arm"] + [f"iteration {label}" for _, label in points]
     print("| " + " | ".join(head) + " |")
     print("|" + " --- |" * len(head))
+
+
+def print_checkpoint_table(out, arms, done, last):
+    """Accuracy on the large test set at each scored checkpoint: mean and paired difference to GRPO."""
+    points = checkpoint_points(out, arms, done, last)
+    if len(points) < 2:
+        return
+    print_checkpoint_head("Accuracy on the large test set at each scored checkpoint (mean over seeds [95% CI];"
+                          " paired difference to GRPO [95% CI]):", points)
     for arm in arms:
         cells = [arm]
         for name, _ in points:
@@ -138,13 +147,8 @@ def print_paired_to_base(out, arms, done, base, last):
     others = [a for a in arms if a != base and done[a]]
     if base not in arms or not done[base] or not others:
         return
-    points = [(f"at-{n}", str(n)) for n in scored_checkpoints(out, arms, done)] + [("final", f"{last} (final)")]
-    print()
-    print(f"{base} minus each arm on the large test set, paired by seed (mean [95% CI] (seeds)):")
-    print()
-    head = ["arm"] + [f"iteration {label}" for _, label in points]
-    print("| " + " | ".join(head) + " |")
-    print("|" + " --- |" * len(head))
+    points = checkpoint_points(out, arms, done, last)
+    print_checkpoint_head(f"{base} minus each arm on the large test set, paired by seed (mean [95% CI] (seeds)):", points)
     for arm in others:
         cells = [arm]
         for name, _ in points:
