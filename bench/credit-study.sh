@@ -19,7 +19,8 @@
 # (OUT/charts/*.svg). Resumable: a finished run is resumed as complete (nothing recomputed), a
 # half-finished one continues from its last committed iteration, a finished evaluation is kept.
 #   bench/credit-study.sh [OUT]        (default OUT: bench/out/credit-study)
-# Env: SEEDS ("1 2 3 4 5"), ARMS (the eight of the issue; spro-mixed on request), ITERATIONS (30), EVAL_EVERY (5), EVAL_SIZE (500),
+# Env: SEEDS ("1 2 3 4 5"), ARMS (the eight of the issue; spro-mixed on request), ITERATIONS (30),
+#      EVAL_EVERY (5), EVAL_SIZE (500),
 #      FINAL_SIZE (2000), CHECKPOINTS ("20 30": earlier checkpoints scored on FINAL_SIZE too; empty: none),
 #      LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
 #      the task: MIN_OPERANDS (5), MAX_OPERANDS (6), ADDITION_SHARE (0.5), MAX_NEW_TOKENS (72), CARRY_SLIP (0.7),

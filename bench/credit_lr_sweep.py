@@ -52,8 +52,8 @@ def main():
             cells.append("not run" if final is None else f"{fmt(final)} ({fmt(area)})" + ("" if large else " (curve)"))
         # the table spans every arm's rates; an arm not run at some of them is picked among the rest
         chosen = pick(by_lr, complete=False)
-        cells.append("–" if chosen is None else chosen if len(by_lr) == sum(f is not None for f, _, _ in by_lr.values())
-                     else f"{chosen} (of those run)")
+        run_at_all = all(final is not None for final, _, _ in by_lr.values())
+        cells.append("–" if chosen is None else chosen if run_at_all else f"{chosen} (of those run)")
         print("| " + " | ".join(cells) + " |")
 
 
