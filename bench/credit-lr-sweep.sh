@@ -33,13 +33,11 @@ mkdir -p "$OUT/tuned"
 for arm in $ARMS; do
   pick=$(python3 "$HERE/credit_lr_sweep.py" --pick "$OUT" "$LRS" "$arm" "$SWEEP_SEED")
   # At the study's own rate the study's runs are the tuned runs (the same seeds, warm start and
-  # config): they are scored at the checkpoints there rather than run a second time, and the
-  # study's table, which credit-study.sh would rewrite for this arm alone, is kept.
+  # config): they are scored at the checkpoints there rather than run a second time. REPORT=0:
+  # the report of one arm would replace the table of the directory it ran in.
   dir="lr-$pick"
   grep -qx "optimizer: {lr: $pick}" "$OUT/$arm-s${TUNED_SEEDS%% *}.yaml" 2>/dev/null && dir="."
-  [ "$dir" = . ] && [ -f "$OUT/table.md" ] && cp "$OUT/table.md" "$OUT/table.md.keep"
-  LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" "$HERE/credit-study.sh" "$OUT/$dir" > /dev/null
-  [ -f "$OUT/table.md.keep" ] && mv "$OUT/table.md.keep" "$OUT/table.md"
+  LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" REPORT=0 "$HERE/credit-study.sh" "$OUT/$dir" > /dev/null
   for seed in $TUNED_SEEDS; do
     for f in "$OUT/$dir/$arm-s$seed" "$OUT/$dir/$arm-s$seed".*.json; do
       [ -e "$f" ] && ln -sfn "../$dir/$(basename "$f")" "$OUT/tuned/$(basename "$f")"

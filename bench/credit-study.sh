@@ -22,7 +22,8 @@
 # Env: SEEDS ("1 2 3 4 5"), ARMS (the eight of the issue; spro-mixed on request), ITERATIONS (30),
 #      EVAL_EVERY (5), EVAL_SIZE (500),
 #      FINAL_SIZE (2000), CHECKPOINTS ("20 30": earlier checkpoints scored on FINAL_SIZE too; empty: none),
-#      LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), SPRO,
+#      LR (1e-4), BETA (0.05), RECHECK (0: re-check steps off; 0.3: on), REPORT (1; 0: runs and
+#      evaluations only, OUT/table.md and OUT/charts left as they are), SPRO,
 #      the task: MIN_OPERANDS (5), MAX_OPERANDS (6), ADDITION_SHARE (0.5), MAX_NEW_TOKENS (72), CARRY_SLIP (0.7),
 #      ERROR_RATE (0.02), WARM_STEPS (600) and WARM_EXAMPLES (4000) of the warm start, MAX_POSITIONS
 #      (96: the model's context; re-check steps make answers longer); BATCH (16 prompts per iteration).
@@ -95,4 +96,5 @@ for seed in $SEEDS; do
     done
   done
 done
+[ "${REPORT:-1}" = 0 ] && exit 0
 python3 "$ROOT/bench/credit_study_report.py" "$OUT" "$ARMS" "$SEEDS" "$OUT/charts" | tee "$OUT/table.md"
