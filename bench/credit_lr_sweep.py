@@ -47,11 +47,14 @@ def main():
     print("|" + " --- |" * len(head))
     for arm in arms:
         by_lr = scores(out, lrs, arm, seed)
-        cells = [arm]
-        for final, large, area in by_lr.values():
-            cells.append("not run" if final is None else f"{fmt(final)} ({fmt(area)})" + ("" if large else " (curve)"))
         # the table spans every arm's rates; an arm not run at some of them is picked among the rest
         chosen = pick(by_lr, complete=False)
+        # a pick that rounds level with another rate is shown to one more digit, so the row says why
+        finals = [fmt(final) for final, _, _ in by_lr.values() if final is not None]
+        digits = 4 if chosen is not None and finals.count(fmt(by_lr[chosen][0])) > 1 else 3
+        cells = [arm]
+        for final, large, area in by_lr.values():
+            cells.append("not run" if final is None else f"{fmt(final, digits)} ({fmt(area)})" + ("" if large else " (curve)"))
         run_at_all = all(final is not None for final, _, _ in by_lr.values())
         cells.append("–" if chosen is None else chosen if run_at_all else f"{chosen} (of those run)")
         print("| " + " | ".join(cells) + " |")
