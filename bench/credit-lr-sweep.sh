@@ -23,7 +23,8 @@ for lr in $LRS; do
   # the study's warm start, shared: the same starting weights for every rate
   [ -e "$dir/warm" ] || ln -s ../warm "$dir/warm"
   [ -e "$dir/warm.log" ] || ln -s ../warm.log "$dir/warm.log"
-  LR="$lr" SEEDS="$SWEEP_SEED" ARMS="$ARMS" CHECKPOINTS="" "$HERE/credit-study.sh" "$dir" > /dev/null
+  # REPORT=0: the sweep's table is lr-sweep.md below; a per-rate table would hold only these arms
+  LR="$lr" SEEDS="$SWEEP_SEED" ARMS="$ARMS" CHECKPOINTS="" REPORT=0 "$HERE/credit-study.sh" "$dir" > /dev/null
 done
 python3 "$HERE/credit_lr_sweep.py" "$OUT" "$LRS" "$ARMS" "$SWEEP_SEED" | tee "$OUT/lr-sweep.md"
 
@@ -33,8 +34,8 @@ mkdir -p "$OUT/tuned"
 for arm in $ARMS; do
   pick=$(python3 "$HERE/credit_lr_sweep.py" --pick "$OUT" "$LRS" "$arm" "$SWEEP_SEED")
   # At the study's own rate the study's runs are the tuned runs (the same seeds, warm start and
-  # config): they are scored at the checkpoints there rather than run a second time. REPORT=0:
-  # the report of one arm would replace the table of the directory it ran in.
+  # config): they are scored at the checkpoints there rather than run a second time. REPORT=0 as
+  # above: the report of one arm would replace the table of the directory it ran in.
   dir="lr-$pick"
   grep -qx "optimizer: {lr: $pick}" "$OUT/$arm-s${TUNED_SEEDS%% *}.yaml" 2>/dev/null && dir="."
   LR="$pick" SEEDS="$TUNED_SEEDS" ARMS="$arm" REPORT=0 "$HERE/credit-study.sh" "$OUT/$dir" > /dev/null
