@@ -6,6 +6,9 @@ their final evaluations: standard library only, so it runs wherever the study ra
 OUT/<arm>-s<seed>/metrics.jsonl     the run's lines (phase train / eval, verl's names)
 OUT/<arm>-s<seed>.final.json        `spro eval --json` of its last checkpoint on the large test set
 OUT/<arm>-s<seed>.at-<N>.json       the same of its checkpoint at iteration N (CHECKPOINTS)
+<run>.curve-<N>.json                 its checkpoint at iteration N on the curve's test set, scored
+                                    afterwards (bench/credit-curve.sh; <run> is the run's real
+                                    directory, which OUT may link): merged into the curve
 
 Intervals are 95% bootstrap intervals over seeds (10,000 resamples, fixed seed), of an arm's mean
 and of its paired difference to GRPO (the runs of one seed share the warm start and the seed).
@@ -38,6 +41,22 @@ def rows(path):
 def series(lines, phase, key):
     pts = sorted((r["iteration"], r[key]) for r in lines if r.get("phase") == phase and isinstance(r.get(key), (int, float)))
     return pts
+
+
+def with_scored_points(run_dir, curve):
+    """The run's curve with the points bench/credit-curve.sh scored from its checkpoints; a point
+    the run evaluated itself wins (the two agree: the same greedy evaluation of the same weights)."""
+    real = os.path.realpath(run_dir)
+    points = dict(curve)
+    parent, name = os.path.split(real)
+    prefix = name + ".curve-"
+    for entry in os.listdir(parent) if os.path.isdir(parent) else []:
+        if entry.startswith(prefix) and entry.endswith(".json"):
+            at = entry[len(prefix):-len(".json")]
+            if at.isdigit() and int(at) not in points:
+                with open(os.path.join(parent, entry)) as f:
+                    points[int(at)] = json.load(f)["val/accuracy"]
+    return sorted(points.items())
 
 
 def mean(xs):
@@ -249,6 +268,7 @@ def main():
             lines = rows(os.path.join(out, f"{arm}-s{seed}", "metrics.jsonl"))
             curve = series(lines, "eval", "val/accuracy")
             if curve:
+                curve = with_scored_points(os.path.join(out, f"{arm}-s{seed}"), curve)
                 runs[(arm, seed)] = (lines, curve)
     done = {arm: [s for s in seeds if (arm, s) in runs] for arm in arms}
     grpo_finals = {s: final_accuracy(out, "grpo", s, runs[("grpo", s)][1])[0] for s in done.get("grpo", [])}
