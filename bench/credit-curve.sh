@@ -21,7 +21,10 @@ if [ -n "${ARMS:-}" ] || [ -n "${SEEDS:-}" ]; then
     for arm in ${ARMS:?set ARMS with SEEDS}; do runs+=("$OUT/$arm-s$seed"); done
   done
 else
+  shopt -s nullglob
   for dir in "$OUT"/*-s[0-9]*/; do runs+=("${dir%/}"); done
+  shopt -u nullglob
+  [ ${#runs[@]} -gt 0 ] || { echo "no runs (<arm>-s<seed>/) in $OUT: run bench/credit-study.sh $OUT first" >&2; exit 2; }
 fi
 
 for link in "${runs[@]}"; do

@@ -8,14 +8,15 @@ per arm the rate with the highest final accuracy (the pick). Standard library on
 import os
 import sys
 
-from credit_study_report import auc, final_accuracy, fmt, rows, series
+from credit_study_report import auc, final_accuracy, fmt, rows, series, with_scored_points
 
 
 def scores(out, lrs, arm, seed):
     """Per rate: (final accuracy or None, whether it is from the large test set, the curve's AUC)."""
     result = {}
     for lr in lrs:
-        curve = series(rows(os.path.join(out, f"lr-{lr}", f"{arm}-s{seed}", "metrics.jsonl")), "eval", "val/accuracy")
+        run = os.path.join(out, f"lr-{lr}", f"{arm}-s{seed}")
+        curve = with_scored_points(run, series(rows(os.path.join(run, "metrics.jsonl")), "eval", "val/accuracy"))
         final, large = final_accuracy(os.path.join(out, f"lr-{lr}"), arm, seed, curve)
         result[lr] = (final, large, auc(curve))
     return result

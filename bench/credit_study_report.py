@@ -184,6 +184,43 @@ def print_paired_to_base(out, arms, done, base, last):
         print("| " + " | ".join(cells) + " |")
 
 
+SPEED_FRACTIONS = (0.5, 0.75, 0.9, 1.0)
+
+
+def print_speed_profile(arms, runs, done, target):
+    """Iterations to fractions of GRPO's final accuracy on the curves, per arm: where along the run
+    a gain in speed is (the table's speed-up is the last column, the paper's measure). A seed that
+    never reaches a target is left out of that mean and counted in (k of n)."""
+    if target is None or not done.get("grpo"):
+        return
+    targets = [f * target for f in SPEED_FRACTIONS]
+    print()
+    print("Iterations to fractions of GRPO's final accuracy on the curves (mean over the seeds that reach it"
+          " (k of n); speed-up against GRPO's mean):")
+    print()
+    head = ["arm"] + [f"{f:.0%} ({fmt(t)})" for f, t in zip(SPEED_FRACTIONS, targets)]
+    print("| " + " | ".join(head) + " |")
+    print("|" + " --- |" * len(head))
+    grpo_means = []
+    for t in targets:
+        reached = [r for r in (first_reach(runs[("grpo", s)][1], t) for s in done["grpo"]) if r is not None]
+        grpo_means.append(mean(reached) if reached else None)
+    for arm in arms:
+        if not done[arm]:
+            continue
+        cells = [arm]
+        for t, g in zip(targets, grpo_means):
+            reached = [r for r in (first_reach(runs[(arm, s)][1], t) for s in done[arm]) if r is not None]
+            if not reached:
+                cells.append(f"not reached (0 of {len(done[arm])})")
+                continue
+            cell = f"{fmt(mean(reached), 1)} ({len(reached)} of {len(done[arm])})"
+            if arm != "grpo" and g:
+                cell += f", {g / mean(reached):.2f}×"
+            cells.append(cell)
+        print("| " + " | ".join(cells) + " |")
+
+
 def first_reach(curve, target):
     """The first evaluated iteration after the start at or above target (the start does not count)."""
     for it, acc in curve:
@@ -326,6 +363,7 @@ def main():
         print("| " + " | ".join(cells) + " |")
         svg_chart(f"{arm} ({len(ss)} seed{'' if len(ss) == 1 else 's'})", [runs[(arm, s)][1] for s in ss], grpo_curves, os.path.join(charts, f"{arm}.svg"))
     last = max((c[-1][0] for _, c in runs.values()), default=0)
+    print_speed_profile(arms, runs, done, target)
     print_checkpoint_table(out, arms, done, last)
     print_paired_to_base(out, arms, done, "spro-guard", last)
 
