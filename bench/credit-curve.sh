@@ -38,12 +38,10 @@ for link in "${runs[@]}"; do
   for ((at = EVERY; at <= last; at += EVERY)); do
     # a point the run evaluated itself is not scored again
     grep -q "\"iteration\":$at,\"phase\":\"eval\"" "$run/metrics.jsonl" && continue
-    point="$run.curve-$at.json"
-    [ -s "$point" ] && continue
+    [ -s "$run.curve-$at.json" ] && continue
     ckpt="$run/iter-$(printf %06d "$at")/checkpoint"
     [ -f "$ckpt/manifest.json" ] || { echo "no checkpoint $ckpt: the run did not keep iteration $at" >&2; exit 2; }
-    "$SPRO" eval --checkpoint "$ckpt" --config "$run.yaml" --test-size "$size" --json \
-      > "$point.tmp" 2> "$run.curve-$at.log" && mv "$point.tmp" "$point" || { tail -20 "$run.curve-$at.log" >&2; exit 1; }
-    echo "$(date +%T) $(basename "$run") $at $(grep -o '"val/accuracy" : [0-9.]*' "$point")" >&2
+    checkpoint_eval "$run" "$at" "$size" "$run.curve-$at"
+    echo "$(date +%T) $(basename "$run") $at $(grep -o '"val/accuracy" : [0-9.]*' "$run.curve-$at.json")" >&2
   done
 done

@@ -76,23 +76,14 @@ if [ ! -f "$warm/iter-000000/checkpoint/manifest.json" ]; then
 fi
 grep -E "^eval +0 " "$warm.log" >&2 || true
 
-# large_eval RUN ITERATION NAME: that checkpoint of the run scored on FINAL_SIZE problems, once.
-large_eval() {
-  local run="$1" at="$2" name="$3"
-  if [ ! -s "$name.json" ]; then
-    "$SPRO" eval --checkpoint "$run/iter-$(printf %06d "$at")/checkpoint" --config "$run.yaml" --test-size "$FINAL_SIZE" --json \
-      > "$name.json.tmp" 2> "$name.log" && mv "$name.json.tmp" "$name.json" || { tail -20 "$name.log" >&2; exit 1; }
-  fi
-}
-
 for seed in $SEEDS; do
   for arm in $ARMS; do
     run="$OUT/$arm-s$seed"
     rl_run "$run" "$warm" "$seed" "${TASK[@]}" "$(arm_lines "$arm")" "optimizer: {lr: $LR}" \
       "eval: {every: $EVAL_EVERY, testSize: $EVAL_SIZE}"
-    large_eval "$run" "$ITERATIONS" "$run.final"
+    checkpoint_eval "$run" "$ITERATIONS" "$FINAL_SIZE" "$run.final"
     for at in $CHECKPOINTS; do
-      if [ "$at" -lt "$ITERATIONS" ]; then large_eval "$run" "$at" "$run.at-$at"; fi
+      if [ "$at" -lt "$ITERATIONS" ]; then checkpoint_eval "$run" "$at" "$FINAL_SIZE" "$run.at-$at"; fi
     done
   done
 done

@@ -33,3 +33,14 @@ rl_run() {
   "$SPRO" train --config "$dir.yaml" --run-dir "$dir" >> "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
   grep -E "^eval +$ITERATIONS " "$dir.log" >&2 || true
 }
+
+# checkpoint_eval RUN ITERATION SIZE NAME: that checkpoint of the run scored greedily on SIZE test
+# problems into NAME.json (`spro eval --json`, the run's own config; its log in NAME.log), once: a
+# written score is kept.
+checkpoint_eval() {
+  local run="$1" at="$2" size="$3" name="$4"
+  if [ ! -s "$name.json" ]; then
+    "$SPRO" eval --checkpoint "$run/iter-$(printf %06d "$at")/checkpoint" --config "$run.yaml" --test-size "$size" --json \
+      > "$name.json.tmp" 2> "$name.log" && mv "$name.json.tmp" "$name.json" || { tail -20 "$name.log" >&2; exit 1; }
+  fi
+}
